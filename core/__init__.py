@@ -1,0 +1,1 @@
+"""Settings, domain types and errors shared by every layer."""

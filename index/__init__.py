@@ -1,0 +1,1 @@
+"""Reading, cleaning and indexing articles: depends on core/ only."""

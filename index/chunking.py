@@ -1,0 +1,105 @@
+"""Split an article into chunks by paragraphs, then sentences, within the embedding model's token budget."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from core.types import Article, Chunk
+
+TokenCounter = Callable[[list[str]], list[int]]
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # noqa: ANN202 - pysbd has no type hints
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of `text`, whitespace trimmed, verbatim slices."""
+    spans: list[tuple[int, int]] = []
+    # pysbd is slow on long inputs and treats newlines inconsistently: segment paragraph by paragraph.
+    for para in re.finditer(r"[^\n]+", text):
+        base = para.start()
+        for seg in _segmenter().segment(para.group()):
+            start, end = base + seg.start, base + seg.end
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                spans.append((start, end))
+    return spans
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What is embedded and BM25-indexed: the headline gives every chunk of an article its topic."""
+    return f"{title}\n{text}" if title else text
+
+
+def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:
+    """Split one paragraph over budget into sentences, and a sentence over budget into word windows."""
+    sentences = [unit[s:e] for s, e in sentence_spans(unit)] or [unit]
+    out: list[str] = []
+    for sent, n in zip(sentences, count(sentences), strict=True):
+        if n <= budget:
+            out.append(sent)
+            continue
+        words = sent.split()
+        # Word windows sized by the observed tokens-per-word ratio, then checked again.
+        step = max(1, int(len(words) * budget / n * 0.9))
+        for i in range(0, len(words), step):
+            piece = " ".join(words[i : i + step])
+            while count([piece])[0] > budget and step > 1:
+                step = max(1, step // 2)
+                piece = " ".join(words[i : i + step])
+            out.append(piece)
+    return out
+
+
+def chunk_article(article: Article, max_tokens: int, count: TokenCounter) -> list[Chunk]:
+    """Pack paragraphs (and, if needed, sentences) into chunks whose embedded text fits `max_tokens`.
+
+    `count` returns the model's token counts (special tokens included) for a batch of strings.
+    """
+    title_cost = count([article.title])[0] if article.title else 0
+    budget = max_tokens - title_cost
+    if budget < 16:
+        # A pathological headline must not starve the body: drop it from the budget rather than the text.
+        budget = max_tokens
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", article.text) if p.strip()]
+    units: list[str] = []
+    for para, n in zip(paragraphs, count(paragraphs), strict=True):
+        units.extend([para] if n <= budget else _split_long(para, budget, count))
+
+    # Word-piece tokens do not cross whitespace, so a joined chunk costs the sum of its units' tokens
+    # (minus their special tokens): an exact bound without re-tokenising every candidate.
+    texts: list[str] = []
+    current: list[str] = []
+    used = 2
+    for unit, n in zip(units, count(units), strict=True):
+        cost = n - 2
+        if current and used + cost > budget:
+            texts.append("\n\n".join(current))
+            current, used = [], 2
+        current.append(unit)
+        used += cost
+    if current:
+        texts.append("\n\n".join(current))
+
+    return [
+        Chunk(
+            id=Chunk.make_id(article.id, position),
+            article_id=article.id,
+            position=position,
+            text=text,
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            url=article.url,
+        )
+        for position, text in enumerate(texts)
+    ]

@@ -1,0 +1,154 @@
+"""The vector store boundary: what `qa/` may ask of a store, and its Chroma implementation (local or server)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from core.errors import StoreError
+from core.settings import Settings
+from core.types import Chunk, Filters
+
+_PAGE = 2000
+
+
+class VectorStore(Protocol):
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None: ...
+    def delete_articles(self, article_ids: Sequence[str]) -> None: ...
+    def get(self, ids: Sequence[str]) -> list[Chunk]: ...
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]: ...
+    def count(self) -> int: ...
+    def iter_chunks(self) -> Iterator[Chunk]: ...
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """Chroma `where` for the filters; dates are compared as YYYYMMDD integers."""
+    if filters is None or filters.is_empty():
+        return None
+    parts: list[dict[str, Any]] = []
+    if filters.sources:
+        parts.append({"source": {"$in": list(filters.sources)}})
+    if filters.since:
+        parts.append({"date": {"$gte": int(filters.since.replace("-", ""))}})
+    if filters.until:
+        parts.append({"date": {"$lte": int(filters.until.replace("-", ""))}})
+    if filters.until and not filters.since:
+        parts.append({"date": {"$gt": 0}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def make_client(settings: Settings):  # noqa: ANN201 - chromadb's client type is a private union
+    import chromadb
+    from chromadb.config import Settings as ChromaConfig
+
+    config = ChromaConfig(anonymized_telemetry=False)
+    if settings.chroma.host:
+        token = settings.chroma.token.get_secret_value()
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma.host, port=settings.chroma.port, headers=headers, settings=config
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach the Chroma server at {settings.chroma.host}:{settings.chroma.port} ({exc}); "
+                "start it (`chroma run --path DIR --port N`) or unset NEWSDESK_CHROMA_HOST."
+            ) from exc
+    path = Path(settings.home) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=config)
+    except Exception as exc:
+        raise StoreError(f"Cannot open the index at {str(path)!r} ({exc}); check NEWSDESK_HOME.") from exc
+
+
+class ChromaStore:
+    """Chroma in cosine space through langchain-chroma; writes go straight to the collection with our vectors."""
+
+    def __init__(self, client: Any, collection: str, embedder: Any = None) -> None:
+        from langchain_chroma import Chroma
+
+        try:
+            # Cosine space: the default L2 space turns into negative "relevance" scores in langchain-chroma.
+            self.lc = Chroma(
+                collection_name=collection,
+                client=client,
+                embedding_function=embedder,
+                collection_configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise StoreError(f"Cannot open Chroma collection {collection!r}: {exc}") from exc
+        self.collection = self.lc._collection
+        self.name = collection
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Any = None, collection: str | None = None) -> ChromaStore:
+        return cls(make_client(settings), collection or settings.collection, embedder)
+
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+        for i in range(0, len(chunks), _PAGE):
+            part = chunks[i : i + _PAGE]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=embeddings[i : i + _PAGE],
+                documents=[c.text for c in part],
+                metadatas=[c.metadata() for c in part],
+            )
+
+    def delete_articles(self, article_ids: Sequence[str]) -> None:
+        ids = list(article_ids)
+        for i in range(0, len(ids), _PAGE):
+            self.collection.delete(where={"article_id": {"$in": ids[i : i + _PAGE]}})
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        if chunk_ids:
+            self.collection.delete(ids=list(chunk_ids))
+
+    def get(self, ids: Sequence[str]) -> list[Chunk]:
+        if not ids:
+            return []
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        return [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(k, n),
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (Chunk.from_metadata(i, d, m), 1.0 - float(dist))
+            for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ]
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        offset = 0
+        while True:
+            got = self.collection.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield Chunk.from_metadata(i, d, m)
+            offset += len(got["ids"])
+
+    def article_chunk_ids(self) -> dict[str, list[str]]:
+        """article id -> its chunk ids, for reconciling with the manifest."""
+        out: dict[str, list[str]] = {}
+        offset = 0
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return out
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                out.setdefault(str(meta.get("article_id", "")), []).append(cid)
+            offset += len(got["ids"])

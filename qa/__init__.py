@@ -1,0 +1,1 @@
+"""Question answering over the index: prompts, answering, citation checks and evaluation."""

@@ -1,0 +1,179 @@
+"""The default answerer: cited sentences selected from the retrieved passages, no LLM involved."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.settings import AnswerSettings
+from core.types import Answer, Passage
+from index.bm25 import terms
+from index.chunking import sentence_spans
+from qa.answer import build_answer, refusal
+
+# Words that make a question a question but say nothing about its topic.
+_QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "say", "tell", "did",
+                   "does", "do", "many", "much", "according", "article", "news", "report"}
+_NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*(?:\s+(?:(?:de|da|del|von|van|der|le|la|bin|al|el)\s+)*[A-Z][\w'\u2019.-]*)*")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_OPEN_QUOTE = ("\u201c", '"', "\u2018", "'")
+_SPEECH = r"(?:said|says|added|adds|told|tells|continued|noted|wrote|explained|argued|insisted|stressed|warned)"
+_ATTRIBUTED_TO_PRONOUN = re.compile(
+    rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
+)
+_SPEAKS = re.compile(rf"[\u201c\u201d\"]|\b(?:{_SPEECH}|saying|according to)\b", re.IGNORECASE)
+
+
+@dataclass
+class Candidate:
+    passage: int
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised phrases of the question that name someone or something ("Le Drian", "NATO")."""
+    names = []
+    for match in _NAME.finditer(question):
+        words = [w for w in match.group().split() if w.lower().strip("'\u2019") not in _QUESTION_WORDS]
+        phrase = " ".join(words).strip(" .?")
+        if phrase and phrase.lower() not in {"i", "a", "the", "in", "on"}:
+            names.append(phrase)
+    return names
+
+
+def _name_score(names: Sequence[str], text: str) -> float:
+    if not names:
+        return 0.0
+    low = text.lower()
+    got = 0.0
+    for name in names:
+        if name.lower() in low:
+            got += 1.0
+        elif name.split()[-1].lower() in low:
+            got += 0.7
+    return got / len(names)
+
+
+def continues_quote(previous: str, sentence: str) -> bool:
+    """Does `sentence` carry on the words of the speaker of `previous` ("...," he said)?"""
+    if not _SPEAKS.search(previous):
+        return False
+    return bool(_ATTRIBUTED_TO_PRONOUN.search(sentence)) and (
+        sentence.startswith(_OPEN_QUOTE) or sentence[:3].lower() in {"he ", "she", "the"}
+    )
+
+
+class ExtractiveAnswerer:
+    """Scores every sentence of the passages against the question and keeps the best, cited, in article order."""
+
+    def __init__(self, embedder: object, settings: AnswerSettings | None = None) -> None:
+        self.embedder = embedder
+        self.settings = settings or AnswerSettings()
+
+    def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
+        out = []
+        for i, p in enumerate(passages):
+            for start, end in sentence_spans(p.chunk.text):
+                out.append(Candidate(i, start, end, p.chunk.text[start:end]))
+        return out
+
+    def score(self, question: str, passages: Sequence[Passage], cands: list[Candidate]) -> None:
+        if not cands:
+            return
+        vectors = self.embedder.encode([question] + [c.text for c in cands])
+        sims = vectors[1:] @ vectors[0]
+        q_terms = [t for t in dict.fromkeys(terms(question)) if t not in _QUESTION_WORDS]
+        cand_terms = [set(terms(c.text)) for c in cands]
+        n = len(cands)
+        # Rare terms of the question count for more than common ones, relative to the retrieved sentences.
+        idf = {t: math.log((n + 1) / (0.5 + sum(t in ts for ts in cand_terms))) + 1.0 for t in q_terms}
+        total = sum(idf.values()) or 1.0
+        names = question_names(question)
+        numbers = set(_NUMBER.findall(question))
+        for cand, sim, ts in zip(cands, sims, cand_terms, strict=True):
+            overlap = sum(idf[t] for t in q_terms if t in ts) / total if q_terms else 0.0
+            if names:
+                score = 0.5 * float(sim) + 0.3 * overlap + 0.2 * _name_score(names, cand.text)
+            else:
+                score = 0.6 * float(sim) + 0.4 * overlap
+            if numbers:
+                chunk = passages[cand.passage].chunk
+                context = f"{chunk.title} {chunk.text} {chunk.published or ''}"
+                # A year or figure asked about but absent from the passage is the commonest near miss.
+                score *= 0.6 + 0.4 * sum(x in context for x in numbers) / len(numbers)
+            cand.score = score
+
+    def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
+        cands = self.candidates(passages)
+        self.score(query or question, passages, cands)
+        ranked = sorted(cands, key=lambda c: -c.score)
+        threshold = self.settings.refusal_threshold
+        if not ranked or ranked[0].score < threshold:
+            return refusal(question, passages, query)
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        for cand in ranked:
+            if len(chosen) >= self.settings.max_sentences or cand.score < max(threshold, 0.8 * best):
+                break
+            if not any(_similar(cand.text, c.text) for c in chosen):
+                chosen.append(cand)
+        chosen += self._continuations(chosen, cands, passages)
+        return build_answer(question, passages, self._article_order(chosen, passages), query)
+
+    def _continuations(self, chosen: list[Candidate], cands: list[Candidate],
+                       passages: Sequence[Passage]) -> list[Candidate]:
+        by_place = sorted(cands, key=lambda c: _place(c, passages))
+        index = {id(c): i for i, c in enumerate(by_place)}
+        taken = {id(c) for c in chosen}
+        extra: list[Candidate] = []
+        for cand in chosen:
+            i = index[id(cand)] + 1
+            while i < len(by_place) and _place(by_place[i], passages)[:2] == _place(cand, passages)[:2] \
+                    and by_place[i].text == cand.text:
+                i += 1
+            if i >= len(by_place):
+                continue
+            nxt = by_place[i]
+            same_article = passages[nxt.passage].chunk.article_id == passages[cand.passage].chunk.article_id
+            if same_article and id(nxt) not in taken and continues_quote(cand.text, nxt.text):
+                taken.add(id(nxt))
+                extra.append(nxt)
+        return extra
+
+    @staticmethod
+    def _article_order(chosen: list[Candidate], passages: Sequence[Passage]) -> list[tuple[int, int, int]]:
+        """Articles by their best sentence, sentences within an article in reading order."""
+        best: dict[str, float] = {}
+        for c in chosen:
+            aid = passages[c.passage].chunk.article_id
+            best[aid] = max(best.get(aid, -math.inf), c.score)
+        ordered = sorted(chosen, key=lambda c: (-best[passages[c.passage].chunk.article_id], _place(c, passages)))
+        seen: set[tuple] = set()
+        out = []
+        for c in ordered:
+            key = _place(c, passages)
+            if key not in seen:
+                seen.add(key)
+                out.append((c.passage, c.start, c.end))
+        return out
+
+
+def _place(c: Candidate, passages: Sequence[Passage]) -> tuple[str, int, int]:
+    chunk = passages[c.passage].chunk
+    return (chunk.article_id, chunk.position, c.start)
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(terms(a)), set(terms(b))
+    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.6
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / ((np.linalg.norm(a) * np.linalg.norm(b)) or 1.0))

@@ -1,0 +1,1 @@
+"""The edges: the Typer CLI and the Gradio web chat."""

@@ -1,0 +1,189 @@
+"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.errors import ConfigError, SourceError
+from core.settings import Settings
+from core.types import Filters
+from ui.errors import cli_errors
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Chat Q&A over news articles, with checked citations."
+)
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+# Exit code of `ingest` when some inputs failed and the rest went in (documented in the README).
+PARTIAL_EXIT = 3
+
+
+def _settings() -> Settings:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's ValidationError lists each bad NEWSDESK_* value
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
+def _desk(settings: Settings | None = None):  # noqa: ANN202 - imported lazily: torch start-up is slow
+    from qa.desk import Desk
+
+    return Desk(settings or _settings())
+
+
+def _filters(since: str | None, until: str | None, sources: list[str] | None) -> Filters:
+    from index.dates import iso_date
+
+    def check(name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        iso = iso_date(value)
+        if iso is None:
+            raise ConfigError(f"--{name} {value!r} is not a date: use YYYY-MM-DD")
+        return iso
+
+    return Filters(since=check("since", since), until=check("until", until), sources=list(sources or []))
+
+
+@app.command()
+@cli_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt .md .html .json .jsonl")],
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad input.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Index articles. Unchanged articles are skipped; bad inputs are reported and skipped.
+
+    Example: newsdesk ingest data/sample ~/news/dump.jsonl
+    """
+    desk = _desk()
+    report = desk.ingest(
+        paths, strict=strict, progress=not as_json and sys.stderr.isatty(), notify=lambda m: print(m, file=sys.stderr)
+    )
+    for failure in report.failures:
+        print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "failed": [{"where": f.where, "reason": f.reason} for f in report.failures],
+                    "chunks": report.chunks,
+                    "seconds": round(report.seconds, 3),
+                }
+            )
+        )
+    else:
+        print(report.summary())
+    if report.failures:
+        raise typer.Exit(PARTIAL_EXIT)
+
+
+@app.command()
+@cli_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as one JSON object.")] = False,
+    k: Annotated[int | None, typer.Option(help="Passages to retrieve.")] = None,
+    history: Annotated[Path | None, typer.Option(help="JSON list of {question, answer} turns before this one.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before YYYY-MM-DD.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+) -> None:
+    """Answer a question from the indexed articles, every sentence cited.
+
+    Example: newsdesk ask "What did Le Drian say?" --json
+    """
+    if k is not None and k < 1:
+        raise ConfigError(f"--k must be at least 1, got {k}")
+    turns = _load_history(history) if history else []
+    answer = _desk().ask(question, history=turns, filters=_filters(since, until, source), k=k)
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    print(answer.answer)
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, c.published or "") if x)
+        print(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+
+
+def _load_history(path: Path):  # noqa: ANN202
+    from qa.chain import Turn
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Turn(**turn) for turn in data]
+    except (OSError, ValueError, TypeError) as exc:
+        raise SourceError(f"--history {str(path)!r} is not a JSON list of {{question, answer}} turns: {exc}") from exc
+
+
+@app.command()
+@cli_errors
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """Articles, chunks, sources and date range of the index."""
+    info = _desk().status()
+    if as_json:
+        print(json.dumps(info))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"newsdesk index {info['collection']} ({info['home']})")
+    table.add_column("what")
+    table.add_column("value")
+    for key in ("articles", "chunks", "date_range", "last_ingest"):
+        table.add_row(key, str(info[key]))
+    for src, n in info["sources"].items():
+        table.add_row(f"source: {src}", str(n))
+    Console().print(table)
+
+
+@app.command()
+@cli_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+    share: Annotated[bool, typer.Option(help="Ask Gradio for a public share link (needs --auth).")] = False,
+    auth: Annotated[str | None, typer.Option(help="USER:PASS required to use the chat.")] = None,
+    public: Annotated[bool, typer.Option(help="Allow --share without --auth.")] = False,
+) -> None:
+    """Serve the web chat. Example: newsdesk serve --port 7860"""
+    from ui.web import launch
+
+    settings = _settings()
+    launch(
+        _desk(settings),
+        host=host or settings.ui.host,
+        port=port or settings.ui.port,
+        share=share,
+        auth=auth if auth is not None else settings.auth,
+        public=public,
+    )
+
+
+@app.command()
+@cli_errors
+def demo(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
+) -> None:
+    """Index the bundled NATO article if the index is empty, then serve the chat."""
+    from ui.web import launch
+
+    settings = _settings()
+    desk = _desk(settings)
+    if desk.handle.store.count() == 0:
+        print(desk.ingest([SAMPLE_DIR]).summary())
+    launch(desk, host=host or settings.ui.host, port=port or settings.ui.port)
+
+
+def main() -> None:
+    app()
