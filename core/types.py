@@ -110,6 +110,8 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)
     query: str = Field(default="", description="The retrieval query (a rewritten follow-up, if any).")
+    filters: Filters = Field(default_factory=Filters, description="Filters applied: options and the question's own.")
+    notes: list[str] = Field(default_factory=list, description="What was applied, for the user: 'source: CNN'.")
 
     def to_json(self) -> dict:
         """The `ask --json` contract."""
@@ -119,6 +121,8 @@ class Answer(BaseModel):
             "refused": self.refused,
             "citations": [c.model_dump(exclude={"chunk_id"}) for c in self.citations],
             "sentences": [s.model_dump() for s in self.sentences],
+            "filters": self.filters.model_dump(),
+            "notes": list(self.notes),
             "passages": [
                 {"article_id": p.chunk.article_id, "chunk_id": p.chunk.id, "score": round(p.score, 6),
                  "text": p.chunk.text}

@@ -137,3 +137,27 @@ def derive_title(text: str) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:-\u2013\u2014") + "\u2026"
+
+
+# A menu label or separator ("Home", "|", "Sign in"): no line of an article's prose is this short and a link.
+_LABEL_MAX_WORDS = 3
+
+
+def is_navigation(html: str, body: str) -> bool:
+    """True when the text extracted from `html` is only its links and short labels: a menu page, not an article.
+
+    trafilatura falls back to any text it finds, so a page of nothing but navigation comes back as a list of
+    link texts; indexing it would put "Section 1 / Section 2 ..." in answers.
+    """
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ParserError, ValueError):
+        return False
+    links = {" ".join(a.text_content().split()) for a in tree.iter("a")} - {""}
+    lines = [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+    linked = [line in links for line in lines]
+    return any(linked) and all(is_link or len(line.split()) <= _LABEL_MAX_WORDS
+                               for line, is_link in zip(lines, linked, strict=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from dateutil import parser as dateutil_parser
@@ -30,12 +30,25 @@ _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2001, 2, 2)
 
 
+# A news article is not dated before 1800 nor more than a year from now: "99999999999" read as epoch seconds (the
+# year 5138), or feedparser's 9999-11-01 for it, is a broken field, not a publication date.
+_EARLIEST = date(1800, 1, 1)
+_FUTURE = timedelta(days=366)
+
+
 def iso_date(value: object) -> str | None:
-    """`value` as `YYYY-MM-DD`, or None when it is empty or cannot be read without guessing.
+    """`value` as `YYYY-MM-DD`, or None when it is empty, implausible or cannot be read without guessing.
 
     Strings keep the calendar date the publisher wrote (no timezone shift), so "2024-03-03T23:30:00-05:00"
     is 2024-03-03. Epoch numbers and `time.struct_time` (feedparser's `*_parsed`, already UTC) are read as UTC.
     """
+    day = _read(value)
+    if day is None or not _EARLIEST.isoformat() <= day <= (date.today() + _FUTURE).isoformat():
+        return None
+    return day
+
+
+def _read(value: object) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):

@@ -1,23 +1,34 @@
-"""Ingestion: load -> clean -> chunk -> embed -> write, incremental and ordered so a crash can be repaired."""
+"""Ingestion: read sources -> skip unchanged -> collapse near-duplicates -> write, crash-safe and incremental.
+
+One ingest holds the index lock and runs: reconcile (repair whatever an interrupted run left) -> read every
+input, deciding per article: unchanged (skipped, nothing embedded), near-duplicate of an indexed article
+(recorded, not embedded) or to be written -> prune (with --prune) -> write -> index the near-duplicates whose
+article is gone -> rebuild BM25 if the store changed. See index/write.py for the order of the writes.
+"""
 
 from __future__ import annotations
 
+import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from filelock import FileLock, Timeout
 
 from core.errors import SourceError
-from core.types import Article, Chunk
-from index.chunking import chunk_article, embedding_text
+from core.settings import FetchSettings
+from core.types import Article
+from index.dedup import DedupIndex, signature
+from index.feeds import LoadNote
+from index.guard import guarded_call
 from index.handle import IndexHandle
-from index.loaders import LoadFailure, iter_articles
+from index.loaders import LoadFailure
 from index.manifest import content_hash
-
-_EMBED_GROUP = 256
+from index.reconcile import drop, reconcile, refresh_bm25_if_stale, sync_aliases
+from index.sources import absolute, is_web_url, iter_sources, origin_file
+from index.write import Item, crash_point, promote_orphans, write_articles, write_duplicates
 
 
 @dataclass
@@ -25,7 +36,15 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+    """(near-duplicate id, id of the indexed article it collapsed into)"""
+    removed: list[str] = field(default_factory=list)
+    promoted: list[str] = field(default_factory=list)
     failures: list[LoadFailure] = field(default_factory=list)
+    notes: list[LoadNote] = field(default_factory=list)
+    summary_only: set[str] = field(default_factory=set)
+    """ids of feed entries read without their page (see `notes`)"""
+    repaired: int = 0
     chunks: int = 0
     seconds: float = 0.0
 
@@ -34,51 +53,63 @@ class IngestReport:
         return not self.failures
 
     def summary(self) -> str:
+        extra = "".join(f", {n} {what}" for n, what in ((len(self.removed), "removed"),
+                                                        (len(self.promoted), "promoted"),
+                                                        (self.repaired, "repaired")) if n)
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.failures)} failed; {self.chunks} chunks written in {self.seconds:.1f}s")
+                f"{len(self.duplicates)} near-duplicates, {len(self.failures)} failed{extra}; "
+                f"{self.chunks} chunks written in {self.seconds:.1f}s")
+
+    def failure_summary(self) -> str:
+        """The failures counted by reason, most common first: "2 HTTP 404 Not Found, 1 invalid JSON"."""
+        reasons = Counter(f.reason.split(":")[0].split(" (")[0] for f in self.failures)
+        return ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "duplicates": [{"id": d, "canonical": c} for d, c in self.duplicates],
+            "removed": self.removed, "promoted": self.promoted,
+            "failed": [{"where": f.where, "reason": f.reason} for f in self.failures],
+            "notes": [{"where": n.where, "note": n.message} for n in self.notes],
+            "chunks": self.chunks, "seconds": round(self.seconds, 3),
+        }
 
 
-def reconcile(handle: IndexHandle) -> int:
-    """Repair what an interrupted ingest left: pending articles and chunks the manifest does not vouch for."""
-    manifest, store = handle.manifest, handle.store
-    pending = manifest.pending()
-    if pending:
-        store.delete_articles(pending)
-        manifest.remove(pending)
-    done = manifest.done()
-    stray: list[str] = []
-    for article_id, chunk_ids in store.article_chunk_ids().items():
-        expected = done.get(article_id)
-        if expected is None:
-            stray.extend(chunk_ids)
-        elif len(chunk_ids) != expected:
-            # Chunks beyond the article's current count are left over from an older, longer version.
-            stray.extend(c for c in chunk_ids if int(c.rsplit(":", 1)[1]) >= expected)
-    if stray:
-        store.delete_chunks(stray)  # type: ignore[attr-defined]
-    return len(pending) + len(stray)
+def lock_index(handle: IndexHandle, notify: Callable[[str], None]) -> FileLock:
+    def take() -> FileLock:
+        handle.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(handle.lock_path))
+        try:
+            lock.acquire(timeout=0.5)
+        except Timeout:
+            notify(f"waiting for another newsdesk process that is writing to this index ({handle.lock_path}) ...")
+            lock.acquire()
+        return lock
+
+    # A read-only or full data directory fails here first, before anything is read or embedded.
+    return guarded_call(take, "lock the index for writing", handle.home)
 
 
-def _lock(handle: IndexHandle, notify: Callable[[str], None]) -> FileLock:
-    handle.lock_path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(handle.lock_path))
-    try:
-        lock.acquire(timeout=0.5)
-    except Timeout:
-        notify(f"waiting for another newsdesk process that is writing to this index ({handle.lock_path}) ...")
-        lock.acquire()
-    return lock
-
-
-def load_all(paths: Iterable[Path | str], report: IngestReport, strict: bool = False) -> Iterator[Article]:
-    for path in paths:
-        for item in iter_articles(Path(path)):
-            if isinstance(item, LoadFailure):
-                report.failures.append(item)
-                if strict:
-                    raise SourceError(f"{item.where}: {item.reason}")
-                continue
+def load_all(paths: Iterable[Path | str], report: IngestReport, strict: bool = False,
+             fetch: FetchSettings | None = None, url_lists: Iterable[Path | str] = ()) -> Iterator[Article]:
+    """The articles of every input; failures and notes go to `report` (`strict`: the first failure raises)."""
+    for item in iter_sources(paths, fetch or FetchSettings(), url_lists):
+        if isinstance(item, LoadFailure):
+            report.failures.append(item)
+            if strict:
+                raise SourceError(f"{item.where}: {item.reason}")
+        elif isinstance(item, LoadNote):
+            report.notes.append(item)
+            if item.article_id:
+                report.summary_only.add(item.article_id)
+        else:
             yield item
+
+
+def dedup_index(handle: IndexHandle) -> DedupIndex | None:
+    settings = handle.settings.dedup
+    return DedupIndex.build(settings.threshold, handle.manifest.signatures()) if settings.enabled else None
 
 
 def ingest(
@@ -89,29 +120,35 @@ def ingest(
     progress: bool = False,
     notify: Callable[[str], None] = lambda _msg: None,
     articles: Iterable[Article] | None = None,
+    url_lists: Iterable[Path | str] = (),
+    prune: Iterable[Path | str] = (),
 ) -> IngestReport:
-    """Index every article under `paths` (or the given `articles`); unchanged ones are skipped unembedded."""
+    """Index every article of `paths` (files, folders, feeds, URLs) and `url_lists`, or the given `articles`.
+
+    `prune` folders are read too, and then their articles whose files are gone are removed.
+    """
     report = IngestReport()
     started = time.perf_counter()
-    lock = _lock(handle, notify)
+    specs = list(paths)
+    prune_dirs = [absolute(p) for p in prune]
+    given = {absolute(p) for p in specs if not is_web_url(os.fspath(p))}
+    specs += [d for d in prune_dirs if d not in given]
+    lock = lock_index(handle, notify)
     try:
-        repaired = reconcile(handle)
-        source = articles if articles is not None else load_all(paths, report, strict)
-        todo: list[Article] = []
-        seen: set[str] = set()
-        for article in source:
-            if article.id in seen:
-                continue
-            seen.add(article.id)
-            previous = handle.manifest.hash_of(article.id)
-            if previous == content_hash(article):
-                report.unchanged.append(article.id)
-                continue
-            (report.updated if previous else report.added).append(article.id)
-            todo.append(article)
-        report.chunks = _write(todo, handle, progress)
-        if todo or repaired or not handle.bm25_dir.exists():
-            handle.refresh_bm25()
+        report.repaired = reconcile(handle)
+        dedup = dedup_index(handle)
+        source = articles if articles is not None else load_all(specs, report, strict, handle.settings.fetch,
+                                                                url_lists)
+        items, seen, regrouped = _plan(source, handle, dedup, report, strict)
+        if prune_dirs:
+            report.removed = _prune(handle, dedup, prune_dirs, seen, report.failures)
+        report.chunks = write_articles([i for i in items if i.canonical is None], handle, progress)
+        write_duplicates([i for i in items if i.canonical is not None], handle)
+        sync_aliases(handle, regrouped)
+        report.promoted, promoted_chunks = promote_orphans(handle, dedup, progress)
+        report.chunks += promoted_chunks
+        crash_point("bm25")
+        refresh_bm25_if_stale(handle)
         handle.manifest.set_meta("last_ingest", time.strftime("%Y-%m-%dT%H:%M:%S"))
     finally:
         lock.release()
@@ -119,46 +156,74 @@ def ingest(
     return report
 
 
-def _write(articles: list[Article], handle: IndexHandle, progress: bool) -> int:
-    if not articles:
-        return 0
-    embedder = handle.embedder
-    max_tokens = min(handle.settings.chunk.max_tokens, embedder.max_tokens)
-    written = 0
-    bar = _progress(progress, len(articles))
-    try:
-        for start in range(0, len(articles), 64):
-            group = articles[start : start + 64]
-            chunked = [chunk_article(a, max_tokens, embedder.count_tokens_batch) for a in group]
-            flat: list[Chunk] = [c for chunks in chunked for c in chunks]
-            vectors = _embed(embedder, flat)
-            # Order matters for crash safety: pending -> old chunks gone -> new chunks in -> done.
-            for article in group:
-                handle.manifest.begin(article, content_hash(article))
-            handle.store.delete_articles([a.id for a in group])
-            handle.store.upsert(flat, vectors)
-            handle.manifest.finish([a.id for a in group], [len(c) for c in chunked])
-            written += len(flat)
-            if bar is not None:
-                bar[0].update(bar[1], advance=len(group))
-    finally:
-        if bar is not None:
-            bar[0].stop()
-    return written
+def _plan(source: Iterable[Article], handle: IndexHandle, dedup: DedupIndex | None, report: IngestReport,
+          strict: bool) -> tuple[list[Item], dict[str, tuple[str, str]], set[str]]:
+    """What to do with each article read: the work items, id -> (hash, origin) of everything read, and the
+    indexed articles that a changed near-duplicate of theirs may leave."""
+    manifest = handle.manifest
+    items: list[Item] = []
+    seen: dict[str, tuple[str, str]] = {}
+    regrouped: set[str] = set()
+    for article in source:
+        digest = content_hash(article)
+        if article.id in seen:
+            # One id with two texts in one run: keeping either silently would lose the other unseen.
+            first_digest, first_origin = seen[article.id]
+            if digest != first_digest:
+                _duplicate_id(report, article, first_origin, strict)
+            continue
+        seen[article.id] = (digest, article.origin)
+        row = manifest.get(article.id)
+        previous = row["hash"] if row else None
+        # A feed entry whose page could not be fetched this time must not replace the full text indexed before.
+        if previous == digest or (previous and article.id in report.summary_only):
+            report.unchanged.append(article.id)
+            continue
+        if row and row["canonical"]:
+            regrouped.add(row["canonical"])
+        sig = signature(article.text)
+        match = None
+        if dedup is not None:
+            dedup.remove(article.id)
+            match = dedup.match(sig, exclude=article.id)
+            if match is None:
+                dedup.add(article.id, sig)
+        if match is not None:
+            items.append(Item(article, digest, sig, canonical=match[0]))
+            report.duplicates.append((article.id, match[0]))
+        else:
+            items.append(Item(article, digest, sig))
+            (report.updated if previous else report.added).append(article.id)
+    return items, seen, regrouped
 
 
-def _embed(embedder: object, chunks: list[Chunk]) -> np.ndarray:
-    texts = [embedding_text(c.title, c.text) for c in chunks]
-    parts = [embedder.encode(texts[i : i + _EMBED_GROUP]) for i in range(0, len(texts), _EMBED_GROUP)]
-    return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
+def _duplicate_id(report: IngestReport, article: Article, first_origin: str, strict: bool) -> None:
+    failure = LoadFailure(article.origin or article.id,
+                          f"duplicate id {article.id!r} with a different text than {first_origin}: kept the first")
+    report.failures.append(failure)
+    if strict:
+        raise SourceError(f"{failure.where}: {failure.reason}")
 
 
-def _progress(enabled: bool, total: int):  # noqa: ANN202 - (Progress, TaskID) or None
-    if not enabled:
-        return None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   transient=False)
-    bar.start()
-    return bar, bar.add_task("indexing", total=total)
+def _prune(handle: IndexHandle, dedup: DedupIndex | None, folders: list[Path], seen: dict[str, tuple[str, str]],
+           failures: list[LoadFailure]) -> list[str]:
+    """Remove the articles from files under `folders` that were not read now: the file is gone, or was read
+    and no longer holds them. Files that failed to load this time keep their articles."""
+    read = {origin_file(origin) for _, origin in seen.values()}
+    failed = {origin_file(f.where) for f in failures}
+    roots = [str(f) for f in folders]
+    gone = []
+    for article_id, origin in handle.manifest.origins():
+        path = origin_file(origin)
+        if article_id in seen or not path or path in failed:
+            continue
+        if not any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+            continue
+        if path in read or not os.path.exists(path):
+            gone.append(article_id)
+    lost_copies = drop(handle, gone)
+    if dedup is not None:
+        for article_id in gone:
+            dedup.remove(article_id)
+    sync_aliases(handle, lost_copies)
+    return gone

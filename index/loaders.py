@@ -145,35 +145,9 @@ def _from_plain_text(path: Path, text: str) -> Article | LoadFailure:
 
 
 def _from_html(path: Path, html: str) -> Article | LoadFailure:
-    # Imported here: trafilatura (lxml, htmldate, courlan) is slow to import and only HTML needs it.
-    import trafilatura
+    from index.webpage import article_from_html
 
-    # extensive_search off: htmldate would otherwise pick any date-like string from the body ("Jan 25, 2005").
-    date_params = {"original_date": True, "extensive_search": False}
-    try:
-        doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, date_extraction_params=date_params
-        )
-    except Exception as exc:
-        return LoadFailure(str(path), f"cannot parse HTML: {exc}")
-    raw = (getattr(doc, "text", None) or "") if doc is not None else ""
-    title = strip_invisible(getattr(doc, "title", None) or "").strip()
-    # trafilatura puts one paragraph per line; our paragraphs are separated by a blank line.
-    body = clean_text(raw.replace("\n", "\n\n"), title or None)
-    if not body:
-        return LoadFailure(str(path), "empty article")
-    url = (getattr(doc, "url", None) or "").strip() or None
-    author = getattr(doc, "author", None) or ""
-    return Article(
-        id=article_id_for(url or str(path.resolve())),
-        title=title or derive_title(body),
-        text=body,
-        source=(getattr(doc, "sitename", None) or "").strip(),
-        url=url,
-        published=iso_date(getattr(doc, "date", None)),
-        authors=[name.strip() for name in author.split(";") if name.strip()],
-        origin=str(path),
-    )
+    return article_from_html(html, where=str(path), key=str(path.resolve()))
 
 
 def _load_json(path: Path, text: str) -> Iterator[Article | LoadFailure]:

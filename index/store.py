@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from core.errors import StoreError
 from core.settings import Settings
 from core.types import Chunk, Filters
+from index.guard import Guarded, storage_error
 
 _PAGE = 2000
 
@@ -53,22 +53,24 @@ def make_client(settings: Settings):  # noqa: ANN201 - chromadb's client type is
                 host=settings.chroma.host, port=settings.chroma.port, headers=headers, settings=config
             )
         except Exception as exc:
-            raise StoreError(
-                f"Cannot reach the Chroma server at {settings.chroma.host}:{settings.chroma.port} ({exc}); "
-                "start it (`chroma run --path DIR --port N`) or unset NEWSDESK_CHROMA_HOST."
-            ) from exc
+            raise storage_error(exc, "connect to the vector store", settings.home, _server(settings)) from exc
     path = Path(settings.home) / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=config)
     except Exception as exc:
-        raise StoreError(f"Cannot open the index at {str(path)!r} ({exc}); check NEWSDESK_HOME.") from exc
+        raise storage_error(exc, f"open the index at {str(path)!r}", settings.home) from exc
+
+
+def _server(settings: Settings) -> str:
+    return f"{settings.chroma.host}:{settings.chroma.port}" if settings.chroma.host else ""
 
 
 class ChromaStore:
     """Chroma in cosine space through langchain-chroma; writes go straight to the collection with our vectors."""
 
-    def __init__(self, client: Any, collection: str, embedder: Any = None) -> None:
+    def __init__(self, client: Any, collection: str, embedder: Any = None, home: Path | str = "",
+                 server: str = "") -> None:
         from langchain_chroma import Chroma
 
         try:
@@ -80,23 +82,53 @@ class ChromaStore:
                 collection_configuration={"hnsw": {"space": "cosine"}},
             )
         except Exception as exc:
-            raise StoreError(f"Cannot open Chroma collection {collection!r}: {exc}") from exc
-        self.collection = self.lc._collection
+            raise storage_error(exc, f"open the Chroma collection {collection!r}", home or ".", server) from exc
+        # Disk full, read-only data dir, server gone: every collection call fails as a StoreError saying which.
+        self.collection = Guarded(self.lc._collection, "use the vector store", home or ".", server)
         self.name = collection
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Any = None, collection: str | None = None) -> ChromaStore:
-        return cls(make_client(settings), collection or settings.collection, embedder)
+        return cls(make_client(settings), collection or settings.collection, embedder, settings.home,
+                   _server(settings))
 
-    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray) -> None:
+    def upsert(self, chunks: Sequence[Chunk], embeddings: np.ndarray,
+               extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """Write chunks with their vectors; `extra` adds metadata per article id (None values are left out)."""
+        extra = extra or {}
         for i in range(0, len(chunks), _PAGE):
             part = chunks[i : i + _PAGE]
             self.collection.upsert(
                 ids=[c.id for c in part],
                 embeddings=embeddings[i : i + _PAGE],
                 documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],
+                metadatas=[c.metadata() | {k: v for k, v in extra.get(c.article_id, {}).items() if v is not None}
+                           for c in part],
             )
+
+    def update_article_metadata(self, article_id: str, values: Mapping[str, Any]) -> None:
+        """Set metadata keys on every chunk of an article (a None value deletes the key); no re-embedding."""
+        got = self.collection.get(where={"article_id": article_id}, include=[])
+        if got["ids"]:
+            self.collection.update(ids=got["ids"], metadatas=[dict(values) for _ in got["ids"]])
+
+    def article_text(self, article_id: str) -> str:
+        """The text of an article put back together from its chunks, in order."""
+        got = self.collection.get(where={"article_id": article_id}, include=["documents", "metadatas"])
+        parts = sorted(zip(got["metadatas"], got["documents"]), key=lambda md: int(md[0].get("position", 0)))
+        return "\n\n".join(d for _, d in parts)
+
+    def article_metadata(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        """article id -> (chunk id, metadata) of each of its chunks, for reconciling with the manifest."""
+        out: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        offset = 0
+        while True:
+            got = self.collection.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return out
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                out.setdefault(str(meta.get("article_id", "")), []).append((cid, dict(meta)))
+            offset += len(got["ids"])
 
     def delete_articles(self, article_ids: Sequence[str]) -> None:
         ids = list(article_ids)

@@ -12,8 +12,9 @@ import numpy as np
 from core.settings import AnswerSettings
 from core.types import Answer, Passage
 from index.bm25 import terms
-from index.chunking import sentence_spans
 from qa.answer import build_answer, refusal
+from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, new_terms
+from qa.sentences import SentenceCache
 
 # Words that make a question a question but say nothing about its topic.
 _QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "say", "tell", "did",
@@ -25,6 +26,10 @@ _SPEECH = r"(?:said|says|added|adds|told|tells|continued|noted|wrote|explained|a
 _ATTRIBUTED_TO_PRONOUN = re.compile(
     rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
 )
+_KIND_MISS = 0.8
+_ECHO = 0.7
+_VOTE = float(__import__('os').environ.get('ND_VOTE', '0.15'))
+_VOTES = 3
 _SPEAKS = re.compile(rf"[\u201c\u201d\"]|\b(?:{_SPEECH}|saying|according to)\b", re.IGNORECASE)
 
 
@@ -35,6 +40,7 @@ class Candidate:
     end: int
     text: str
     score: float = 0.0
+    index: int = 0  # sentence number within its chunk (the sentence cache's key)
 
 
 def question_names(question: str) -> list[str]:
@@ -73,22 +79,22 @@ def continues_quote(previous: str, sentence: str) -> bool:
 class ExtractiveAnswerer:
     """Scores every sentence of the passages against the question and keeps the best, cited, in article order."""
 
-    def __init__(self, embedder: object, settings: AnswerSettings | None = None) -> None:
+    def __init__(self, embedder: object, settings: AnswerSettings | None = None,
+                 cache: SentenceCache | None = None) -> None:
         self.embedder = embedder
         self.settings = settings or AnswerSettings()
+        self.cache = cache or SentenceCache(embedder)
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         out = []
         for i, p in enumerate(passages):
-            for start, end in sentence_spans(p.chunk.text):
-                out.append(Candidate(i, start, end, p.chunk.text[start:end]))
+            for j, (start, end) in enumerate(self.cache.spans(p.chunk)):
+                out.append(Candidate(i, start, end, p.chunk.text[start:end], index=j))
         return out
 
     def score(self, question: str, passages: Sequence[Passage], cands: list[Candidate]) -> None:
         if not cands:
             return
-        vectors = self.embedder.encode([question] + [c.text for c in cands])
-        sims = vectors[1:] @ vectors[0]
         q_terms = [t for t in dict.fromkeys(terms(question)) if t not in _QUESTION_WORDS]
         cand_terms = [set(terms(c.text)) for c in cands]
         n = len(cands)
@@ -96,19 +102,63 @@ class ExtractiveAnswerer:
         idf = {t: math.log((n + 1) / (0.5 + sum(t in ts for ts in cand_terms))) + 1.0 for t in q_terms}
         total = sum(idf.values()) or 1.0
         names = question_names(question)
+        overlaps = [sum(idf[t] for t in q_terms if t in ts) / total if q_terms else 0.0 for ts in cand_terms]
+        name_scores = [_name_score(names, c.text) for c in cands]
+        sims = self._similarities(question, passages, cands, overlaps, name_scores)
         numbers = set(_NUMBER.findall(question))
-        for cand, sim, ts in zip(cands, sims, cand_terms, strict=True):
-            overlap = sum(idf[t] for t in q_terms if t in ts) / total if q_terms else 0.0
-            if names:
-                score = 0.5 * float(sim) + 0.3 * overlap + 0.2 * _name_score(names, cand.text)
-            else:
-                score = 0.6 * float(sim) + 0.4 * overlap
+        kind = answer_kind(question)
+        for cand, sim, overlap, name in zip(cands, sims, overlaps, name_scores, strict=True):
+            if sim is None:
+                cand.score = 0.0
+                continue
+            score = 0.5 * sim + 0.3 * overlap + 0.2 * name if names else 0.6 * sim + 0.4 * overlap
+            # A sentence without the kind of answer asked for, or one that only echoes the question, answers less.
+            if not holds_kind(kind, cand.text, question):
+                score *= _KIND_MISS
+            if new_terms(cand.text, question) < 2:
+                score *= _ECHO
             if numbers:
                 chunk = passages[cand.passage].chunk
                 context = f"{chunk.title} {chunk.text} {chunk.published or ''}"
                 # A year or figure asked about but absent from the passage is the commonest near miss.
                 score *= 0.6 + 0.4 * sum(x in context for x in numbers) / len(numbers)
             cand.score = score
+        self._corroborate(question, kind, passages, cands)
+
+    @staticmethod
+    def _corroborate(question: str, kind: str | None, passages: Sequence[Passage], cands: list[Candidate]) -> None:
+        """An answer that other articles repeat is likelier right than one a single sentence makes up."""
+        if _VOTE == 0:
+            return
+        articles: dict[str, str] = {}
+        for p in passages:
+            articles[p.chunk.article_id] = articles.get(p.chunk.article_id, "") + " " + p.chunk.text.lower()
+        if len(articles) < 2:
+            return
+        for cand in cands:
+            if cand.score > 0:
+                tokens = answer_tokens(kind, cand.text, question)
+                votes = corroboration(tokens, passages[cand.passage].chunk.article_id, articles)
+                cand.score *= 1 + _VOTE * min(votes, _VOTES) / _VOTES
+
+    def _similarities(self, question: str, passages: Sequence[Passage], cands: list[Candidate],
+                      overlaps: list[float], name_scores: list[float]) -> list[float | None]:
+        """Cosine of each shortlisted sentence to the question; None for those not worth embedding.
+
+        Embedding every sentence of every passage is most of the time of an answer; sentences sharing no word or
+        name with the question and far down the ranking almost never win, so only the best `candidate_sentences`
+        by words, names and passage rank are embedded.
+        """
+        limit = self.settings.candidate_sentences
+        order = sorted(range(len(cands)), key=lambda k: -(overlaps[k] + name_scores[k]
+                                                          + 0.3 / (1 + cands[k].passage)))
+        keep = sorted(order[:limit]) if limit else list(range(len(cands)))
+        q_vec = np.asarray(self.embedder.encode([question])[0], dtype=np.float32)
+        vectors = self.cache.sentence_vectors([(passages[cands[k].passage].chunk, cands[k].index) for k in keep])
+        sims: list[float | None] = [None] * len(cands)
+        for k, v in zip(keep, vectors, strict=True):
+            sims[k] = float(v @ q_vec)
+        return sims
 
     def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
         cands = self.candidates(passages)

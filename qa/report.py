@@ -33,6 +33,28 @@ def compare_summaries(old: Summary, new: Summary) -> dict[str, dict[str, Any]]:
     return out
 
 
+def compare_records(
+    old: Sequence[QuestionRecord | Mapping[str, Any]], new: Sequence[QuestionRecord | Mapping[str, Any]]
+) -> dict[str, list[str]]:
+    """Question ids whose outcome changed between runs: `fixed` (failed before, passes now), `broken` (the
+    reverse), and ids only in `new` or only in `old` (the dataset changed)."""
+
+    def failed(records: Sequence[QuestionRecord | Mapping[str, Any]]) -> dict[str, bool]:
+        out = {}
+        for r in records:
+            rec = r.model_dump() if isinstance(r, QuestionRecord) else r
+            out[str(rec.get("id"))] = bool(rec.get("failed"))
+        return out
+
+    before, after = failed(old), failed(new)
+    return {
+        "fixed": [i for i, f in after.items() if i in before and before[i] and not f],
+        "broken": [i for i, f in after.items() if i in before and not before[i] and f],
+        "added": [i for i in after if i not in before],
+        "removed": [i for i in before if i not in after],
+    }
+
+
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read an earlier report.json (or a directory holding one) for --compare."""
     path = Path(path)
@@ -99,9 +121,12 @@ def _markdown(
     records: Sequence[QuestionRecord],
     meta: Mapping[str, Any],
     compare: Mapping[str, Mapping[str, Any]] | None,
+    changes: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     lines = ["# newsdesk evaluation", ""]
-    lines += [f"- **{k}**: {_cell(v)}" for k, v in meta.items()] + [""]
+    # JSON rather than Python reprs for nested values: `None`/`{'a': ...}` mean nothing to a dataset author.
+    lines += [f"- **{k}**: {_cell(json.dumps(v, default=str) if isinstance(v, dict | list) else v)}"
+              for k, v in meta.items()] + [""]
     lines += ["## Summary", ""] + _md_table(["metric", "value"], [[k, fmt(k, v)] for k, v in summary.items()])
     types = list(by_type)
     lines += ["## By question type", ""] + _md_table(
@@ -112,6 +137,9 @@ def _markdown(
             ["metric", "old", "new", "delta"],
             [[k, fmt(k, c["old"]), fmt(k, c["new"]), fmt(k, c["delta"], signed=True)] for k, c in compare.items()],
         )
+    if changes is not None:
+        lines += ["## Questions whose outcome changed", ""]
+        lines += [f"- **{kind}** ({len(ids)}): {', '.join(ids) or '—'}" for kind, ids in changes.items()] + [""]
     failed = [r for r in records if r.failed]
     lines += [f"## Failed questions ({len(failed)} of {len(records)})", ""]
     for r in failed:
@@ -206,8 +234,12 @@ def write_report(
     records: Sequence[QuestionRecord | Mapping[str, Any]],
     meta: Mapping[str, Any],
     compare: Mapping[str, Mapping[str, Any]] | None = None,
+    changes: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Path]:
-    """Write report.json, report.md and the plots into out_dir; returns the paths by kind."""
+    """Write report.json, report.md and the plots into out_dir; returns the paths by kind.
+
+    `compare` (from compare_summaries) and `changes` (from compare_records) are kept in report.json too.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     recs = [r if isinstance(r, QuestionRecord) else QuestionRecord.model_validate(r) for r in records]
@@ -224,8 +256,11 @@ def write_report(
         "by_type": {t: dict(s) for t, s in by_type.items()},
         "records": [r.model_dump() for r in recs],
     }
+    if compare is not None:
+        doc["compare"] = {"summary": {k: dict(v) for k, v in compare.items()},
+                          "questions": {k: list(v) for k, v in (changes or {}).items()}}
     paths["json"].write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    paths["md"].write_text(_markdown(summary, by_type, recs, meta, compare), encoding="utf-8")
+    paths["md"].write_text(_markdown(summary, by_type, recs, meta, compare, changes), encoding="utf-8")
     _plot_by_type(summary, by_type, paths["metrics_by_type"])
     _plot_latency(recs, summary, paths["latency"])
     if compare is not None:

@@ -9,12 +9,17 @@ from core.settings import RetrievalSettings
 from core.types import Chunk, Filters, Passage
 from index.handle import IndexHandle
 from qa.fusion import rrf
+from qa.rerank import Reranker
 
 
 class HybridRetriever:
-    def __init__(self, handle: IndexHandle, settings: RetrievalSettings | None = None) -> None:
+    """`reranker` (optional) reorders the first `rerank_depth` fused candidates before the k best are kept."""
+
+    def __init__(self, handle: IndexHandle, settings: RetrievalSettings | None = None,
+                 reranker: Reranker | None = None) -> None:
         self.handle = handle
         self.settings = settings or handle.settings.retrieval
+        self.reranker = reranker
 
     def retrieve(
         self,
@@ -22,10 +27,12 @@ class HybridRetriever:
         filters: Filters | None = None,
         k: int | None = None,
         prefer_articles: Sequence[str] = (),
+        prefer_dates: Filters | None = None,
     ) -> list[Passage]:
         """The k best passages (fused score order), followed by their neighbours in the same article.
 
-        `prefer_articles` (cited in the previous chat turn) adds a third ranking so a follow-up stays on topic.
+        `prefer_articles` (cited in the previous chat turn) adds a ranking so a follow-up stays on topic;
+        `prefer_dates` (a period named in the question) adds one of the candidates published in that period.
         """
         k = k or self.settings.k
         if k < 1:
@@ -43,11 +50,22 @@ class HybridRetriever:
             rankings.append([cid for cid in dict.fromkeys(rankings[0] + rankings[1])
                              if cid.rsplit(":", 1)[0] in preferred])
             weights.append(1.0)
-        fused = rrf(rankings, weights, self.settings.rrf_k)[:k]
+        if prefer_dates is not None and not prefer_dates.is_empty():
+            candidates = list(dict.fromkeys(rankings[0] + rankings[1]))
+            chunks.update({c.id: c for c in self.handle.store.get([c for c in candidates if c not in chunks])})
+            rankings.append([cid for cid in candidates if cid in chunks and prefer_dates.accepts(chunks[cid])])
+            weights.append(1.0)
+        depth = max(k, self.settings.rerank_depth) if self.reranker is not None else k
+        fused = rrf(rankings, weights, self.settings.rrf_k)[:depth]
         missing = [cid for cid, _ in fused if cid not in chunks]
         chunks.update({c.id: c for c in self.handle.store.get(missing)})
         passages = [Passage(chunk=chunks[cid], score=score, dense=sims.get(cid))
                     for cid, score in fused if cid in chunks]
+        if self.reranker is not None:
+            # Only the first rerank_depth are reordered, so a deeper call keeps a shallower one's order as prefix.
+            head = self.settings.rerank_depth
+            passages = self.reranker.rerank(query, passages[:head]) + passages[head:]
+        passages = passages[:k]
         return passages + self._neighbours(passages, filters)
 
     def _neighbours(self, passages: list[Passage], filters: Filters | None) -> list[Passage]:

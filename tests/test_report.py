@@ -85,7 +85,8 @@ def test_write_report_creates_everything(tmp_path: Path) -> None:
     assert set(paths) == {"json", "md", "metrics_by_type", "latency", "compare"}
     assert all(p.is_file() and p.parent == tmp_path / "out" for p in paths.values())
     doc = json.loads(paths["json"].read_text(encoding="utf-8"))
-    assert list(doc) == ["meta", "summary", "by_type", "records"]
+    assert list(doc) == ["meta", "summary", "by_type", "records", "compare"]
+    assert doc["compare"]["summary"]["hits@1"] == {"old": 0.1, "new": 0.5, "delta": 0.4}
     assert doc["meta"] == {"dataset": "dev.jsonl"}
     assert doc["summary"] == summary
     assert doc["summary"]["rejection_accuracy"] == 0.0

@@ -54,35 +54,33 @@ def _filters(since: str | None, until: str | None, sources: list[str] | None) ->
 @app.command()
 @cli_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: .txt .md .html .json .jsonl")],
-    strict: Annotated[bool, typer.Option(help="Stop at the first bad input.")] = False,
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files or folders (.txt .md .html .json .jsonl), feeds (.rss .atom .xml), URL lists (.urls), "
+             "or http(s) URLs of articles or feeds.")] = None,
+    urls: Annotated[list[Path] | None, typer.Option(
+        "--urls", help="A text file of URLs, one per line (repeatable).")] = None,
+    prune: Annotated[list[Path] | None, typer.Option(
+        help="Read this folder and remove the indexed articles whose files are gone from it (repeatable).")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad input, before anything is written.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Index articles. Unchanged articles are skipped; bad inputs are reported and skipped.
+    """Index articles. Unchanged articles are skipped, near-duplicates collapsed; bad inputs reported and skipped.
 
-    Example: newsdesk ingest data/sample ~/news/dump.jsonl
+    Exit code 0 when everything went in, 3 when some inputs were skipped.
+
+    Examples: newsdesk ingest data/sample ~/news/dump.jsonl https://example.com/rss.xml;
+    newsdesk ingest --urls links.txt; newsdesk ingest --prune ~/news
     """
+    from ui.cli_index import print_ingest_report
+
+    if not (paths or urls or prune):
+        raise ConfigError("nothing to ingest: give files, folders, feeds or URLs, --urls FILE or --prune FOLDER")
     desk = _desk()
     report = desk.ingest(
-        paths, strict=strict, progress=not as_json and sys.stderr.isatty(), notify=lambda m: print(m, file=sys.stderr)
+        list(paths or []), url_lists=list(urls or []), prune=list(prune or []), strict=strict,
+        progress=not as_json and sys.stderr.isatty(), notify=lambda m: print(m, file=sys.stderr),
     )
-    for failure in report.failures:
-        print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "added": report.added,
-                    "updated": report.updated,
-                    "unchanged": report.unchanged,
-                    "failed": [{"where": f.where, "reason": f.reason} for f in report.failures],
-                    "chunks": report.chunks,
-                    "seconds": round(report.seconds, 3),
-                }
-            )
-        )
-    else:
-        print(report.summary())
+    print_ingest_report(report, as_json)
     if report.failures:
         raise typer.Exit(PARTIAL_EXIT)
 
@@ -109,6 +107,8 @@ def ask(
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return
+    for note in answer.notes:  # filters read from the question are shown, so a refusal is never a mystery
+        print(f"({note})")
     print(answer.answer)
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.published or "") if x)
@@ -183,6 +183,15 @@ def demo(
     if desk.handle.store.count() == 0:
         print(desk.ingest([SAMPLE_DIR]).summary())
     launch(desk, host=host or settings.ui.host, port=port or settings.ui.port)
+
+
+from ui.cli_eval import eval_command  # noqa: E402 - registered after the commands it reuses (_filters, _settings)
+
+app.command(name="eval")(eval_command)
+
+from ui.cli_index import remove_command  # noqa: E402
+
+app.command(name="remove")(remove_command)
 
 
 def main() -> None:

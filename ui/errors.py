@@ -8,10 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+import click
 import typer
 
 from core.errors import NewsdeskError
 
+# Exits and aborts are how a command ends on purpose: they pass through the last-resort handler untouched.
+_CLI_FLOW = (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -35,5 +38,14 @@ def cli_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
             raise typer.Exit(130) from None
+        except _CLI_FLOW:
+            raise
+        except Exception as exc:
+            # Last resort: a bug or an unforeseen failure is still one line, never a traceback, unless asked for.
+            if debug_enabled():
+                raise
+            print(f"error: unexpected {type(exc).__name__}: {exc} (set NEWSDESK_DEBUG=1 to see the traceback)",
+                  file=sys.stderr)
+            raise typer.Exit(1) from None
 
     return wrapper

@@ -1,19 +1,31 @@
-"""Safe rendering of answers and sources: article text, titles and URLs are untrusted."""
+"""Safe rendering of answers, sources and reports: article text, titles and URLs are untrusted.
+
+Everything that came from an article goes through `html.escape` (HTML panels) or `escape_markdown` (chat
+messages); only the markup written here is live, and only http(s) URLs become links.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from core.types import Answer, Passage
+from core.types import Answer, Citation, Passage
+from index.clean import strip_invisible
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+# `<`, `>` and `&` are left to html.escape: a backslash before the entity it makes would show up as text.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+EMPTY_PANEL = '<div class="nd-sources nd-empty">Sources of the answer appear here: each cited passage with ' \
+              "its title, source, date and link, the cited sentence highlighted.</div>"
 
 
 def escape_markdown(text: str) -> str:
     """Inert in Gradio's Markdown: HTML is escaped and markdown syntax (links, images, emphasis) is neutralised."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+    # Markdown first, then HTML: escaping in the other order would break the entities (`&#x27;` -> `&\#x27;`).
+    # Bidi overrides and zero-width characters go too: an LLM's answer is not cleaned like an article, and they
+    # would reorder or hide what the reader sees.
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", strip_invisible(text)), quote=False)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -25,21 +37,40 @@ def safe_url(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(ch in url for ch in "\"'<> \n\t"):
         return None
     return url
 
 
+def marker(n: int) -> str:
+    """A citation marker in a chat message: a link to its entry in the sources panel."""
+    return f"[\\[{n}\\]](#nd-source-{n})"
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The chat message: each sentence escaped, its [n] markers ours, unsupported sentences marked."""
+    """The chat message: each sentence escaped, its [n] markers ours, sentences the check rejected marked."""
     if answer.refused or not answer.sentences:
-        return escape_markdown(answer.answer).replace("\n", "  \n")
+        return refusal_markdown(answer.answer)
     parts = []
     for s in answer.sentences:
-        marks = "".join(f"[{n}]" for n in s.citations)
-        flag = "" if s.supported else " ⚠️ *(not supported by the cited passage)*"
-        parts.append(f"{escape_markdown(s.text)} {escape_markdown(marks)}{flag}")
+        marks = "".join(marker(n) for n in s.citations)
+        text = escape_markdown(s.text)
+        if not s.supported:
+            cited = ", ".join(f"[{n}]" for n in s.citations) or "any passage"
+            text = f"⚠️ *{text}* **(not supported by {escape_markdown(cited)})**"
+        parts.append(f"{text} {marks}".rstrip())
     return " ".join(parts)
+
+
+def refusal_markdown(text: str) -> str:
+    """The refusal sentinel, then the nearest articles as a list (their titles escaped)."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("- "):
+            lines.append("- " + escape_markdown(line[2:]))
+        else:
+            lines.append(escape_markdown(line))
+    return "  \n".join(lines).replace("  \n- ", "\n- ")
 
 
 def _meta(title: str, source: str, published: str | None, url: str | None) -> str:
@@ -50,35 +81,57 @@ def _meta(title: str, source: str, published: str | None, url: str | None) -> st
             f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer nofollow">{head}</a>'
         )
     bits = " · ".join(html.escape(x) for x in (source, published or "") if x)
-    return f"<strong>{head}</strong>" + (f' <span class="nd-meta">{bits}</span>' if bits else "")
+    return f'<div class="nd-title">{head}</div>' + (f'<div class="nd-meta">{bits}</div>' if bits else "")
 
 
-def _highlight(text: str, quote: str) -> str:
-    at = text.find(quote) if quote else -1
-    if at < 0:
-        return html.escape(text)
-    return html.escape(text[:at]) + "<mark>" + html.escape(quote) + "</mark>" + html.escape(text[at + len(quote) :])
+def highlight(text: str, quotes: Iterable[str]) -> str:
+    """The passage escaped, each quote found in it wrapped in <mark> (quotes not found are left out)."""
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        at = text.find(quote) if quote else -1
+        if at >= 0 and not any(s < at + len(quote) and at < e for s, e in spans):
+            spans.append((at, at + len(quote)))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        out += [html.escape(text[pos:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _cited_entry(chunk_citations: Sequence[Citation], passage: Passage | None) -> str:
+    first = chunk_citations[0]
+    anchors = "".join(f'<span class="nd-anchor" id="nd-source-{c.n}"></span>' for c in chunk_citations)
+    badges = "".join(f'<span class="nd-n">{c.n}</span>' for c in chunk_citations)
+    if passage is not None:
+        body = highlight(passage.chunk.text, [c.quote for c in chunk_citations])
+    else:
+        body = " … ".join(f"<mark>{html.escape(c.quote)}</mark>" for c in chunk_citations)
+    return (f'<div class="nd-source">{anchors}<div class="nd-head"><div class="nd-badges">{badges}</div>'
+            f'<div>{_meta(first.title, first.source, first.published, first.url)}</div></div>'
+            f'<p class="nd-passage-text">{body}</p></div>')
 
 
 def sources_html(answer: Answer | None) -> str:
-    """Cited passages (cited sentence highlighted), then the retrieved-but-uncited ones folded below."""
+    """Cited passages (cited sentences highlighted), then the retrieved-but-uncited ones folded below."""
     if answer is None:
-        return '<div class="nd-sources"><em>Sources of the answer appear here.</em></div>'
+        return EMPTY_PANEL
+    if not answer.passages and not answer.citations:
+        return '<div class="nd-sources nd-empty">No passage of the indexed articles matched this question' + (
+            " within the filters." if not answer.filters.is_empty() else ".") + "</div>"
     out = ['<div class="nd-sources">']
-    cited_chunks = set()
     by_chunk = {p.chunk.id: p for p in answer.passages}
+    groups: dict[str, list[Citation]] = {}
     for c in answer.citations:
-        cited_chunks.add(c.chunk_id)
-        passage = by_chunk.get(c.chunk_id)
-        body = _highlight(passage.chunk.text, c.quote) if passage else f"<mark>{html.escape(c.quote)}</mark>"
-        out.append(
-            f'<div class="nd-source" id="nd-source-{c.n}"><span class="nd-n">[{c.n}]</span> '
-            f"{_meta(c.title, c.source, c.published, c.url)}<p>{body}</p></div>"
-        )
-    others = [p for p in answer.passages if p.chunk.id not in cited_chunks]
+        groups.setdefault(c.chunk_id, []).append(c)
+    if groups:
+        out.append(f'<div class="nd-heading">Cited passages ({len(groups)})</div>')
+    for chunk_id, cites in groups.items():
+        out.append(_cited_entry(cites, by_chunk.get(chunk_id)))
+    others = [p for p in answer.passages if p.chunk.id not in groups]
     if others:
-        label = "Retrieved passages" if not answer.citations else "Other retrieved passages (not cited)"
-        out.append(f"<details><summary>{label} ({len(others)})</summary>")
+        label = "Retrieved passages" if not groups else "Retrieved but not cited"
+        out.append(f'<details class="nd-others"><summary>{label} ({len(others)})</summary>')
         out.extend(_passage_html(p) for p in others)
         out.append("</details>")
     out.append("</div>")
@@ -87,4 +140,16 @@ def sources_html(answer: Answer | None) -> str:
 
 def _passage_html(p: Passage) -> str:
     c = p.chunk
-    return f'<div class="nd-passage">{_meta(c.title, c.source, c.published, c.url)}<p>{html.escape(c.text)}</p></div>'
+    return (f'<div class="nd-passage">{_meta(c.title, c.source, c.published, c.url)}'
+            f'<p class="nd-passage-text">{html.escape(c.text)}</p></div>')
+
+
+def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], css_class: str = "nd-table",
+               row_classes: Sequence[str] | None = None) -> str:
+    """A small HTML table; every cell is escaped."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for i, row in enumerate(rows):
+        cls = f' class="{html.escape(row_classes[i], quote=True)}"' if row_classes and row_classes[i] else ""
+        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'

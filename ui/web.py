@@ -3,149 +3,124 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import gradio as gr
+from pydantic import ValidationError
 
 from core.errors import ConfigError, NewsdeskError
-from core.types import Answer, Filters
+from core.types import Filters
 from qa.chain import Turn
 from qa.desk import Desk
-from ui.errors import debug_enabled
-from ui.render import answer_markdown, sources_html
+from ui.web_add import build_add_tab
+from ui.web_chat import build_chat_tab, chat, example_questions, parse_filters
+from ui.web_desk import WebDesk
+from ui.web_index import build_index_tab, index_view, source_names
+
+__all__ = ["CSS", "build_app", "chat", "check_share", "example_questions", "launch", "parse_auth"]
 
 CSS = """
-.nd-sources mark { background: #fff3a3; padding: 0 2px; }
-.nd-source { margin-bottom: 0.8em; }
-.nd-meta { color: #666; font-size: 0.9em; }
-.nd-n { font-weight: bold; }
+.nd-header h1 { font-family: Georgia, 'Times New Roman', serif; font-size: 2em; margin: 0; letter-spacing: -0.5px; }
+.nd-header p { color: var(--body-text-color-subdued); margin: 2px 0 0 0; }
+#nd-sources { max-height: 640px; overflow-y: auto; }
+.nd-empty { color: var(--body-text-color-subdued); font-style: italic; padding: 8px 2px; }
+.nd-heading { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.06em;
+  color: var(--body-text-color-subdued); margin: 4px 0 8px 0; }
+.nd-source, .nd-passage { border: 1px solid var(--border-color-primary); border-left: 4px solid #c0392b;
+  border-radius: 6px; padding: 10px 12px; margin-bottom: 10px; background: var(--background-fill-primary); }
+.nd-passage { border-left-color: var(--border-color-primary); }
+.nd-head { display: flex; gap: 10px; align-items: flex-start; }
+.nd-badges { display: flex; gap: 4px; }
+.nd-n { display: inline-block; min-width: 1.6em; text-align: center; border-radius: 999px; background: #c0392b;
+  color: white; font-weight: 600; font-size: 0.85em; padding: 1px 6px; }
+.nd-title { font-weight: 600; line-height: 1.3; }
+.nd-title a { color: inherit; text-decoration: underline; text-decoration-color: #c0392b; }
+.nd-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 2px; }
+.nd-passage-text { font-size: 0.92em; line-height: 1.5; margin: 8px 0 0 0; }
+.nd-passage-text mark { background: #fff1a8; color: #111; padding: 0 2px; border-radius: 2px; }
+.nd-others summary { cursor: pointer; color: var(--body-text-color-subdued); margin: 6px 0; }
+.nd-stats { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 12px 0; }
+.nd-stat { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 16px; min-width: 120px; }
+.nd-stat-value { font-size: 1.4em; font-weight: 600; }
+.nd-stat-label { color: var(--body-text-color-subdued); font-size: 0.85em; }
+table.nd-table { border-collapse: collapse; width: 100%; font-size: 0.92em; border: none; }
+table.nd-table th, table.nd-table td { border: none; border-bottom: 1px solid var(--border-color-primary);
+  padding: 5px 10px; text-align: left; }
+table.nd-table th { font-weight: 600; color: var(--body-text-color-subdued); }
+.nd-source:has(.nd-anchor:target) { box-shadow: 0 0 0 2px #c0392b; }
+.nd-results tr.nd-added td:nth-child(3) { color: #1e8449; font-weight: 600; }
+.nd-results tr.nd-updated td:nth-child(3) { color: #1f618d; font-weight: 600; }
+.nd-results tr.nd-failed td:nth-child(3) { color: #c0392b; font-weight: 600; }
 """
-_SPEAKER = re.compile(
-    r"((?:[A-Z][\w\u2019'-]+\s+)*(?:(?:Le|La|De|de|Van|van|von|Al|al)\s+)?[A-Z][\w\u2019'-]+)"
-    r"(?:,[^,]{0,60},)?\s+(?:said|says|told|welcomed|warned|added)\b"
-)
-_PARTICLES = {"le", "la", "de", "van", "von", "al"}
+_INTRO = ("Ask about the {articles:,} indexed articles. Every sentence of an answer cites its passage [n]; "
+          "when the articles do not say, newsdesk says so.")
 
 
-def example_questions(desk: Desk, limit: int = 4) -> list[str]:
-    """'What did X say?' for the people quoted most often in the indexed articles."""
-    names: Counter[str] = Counter()
-    for i, chunk in enumerate(desk.handle.store.iter_chunks()):
-        if i >= 500:
-            break
-        for match in _SPEAKER.finditer(chunk.text):
-            words = match.group(1).split()
-            keep = words[-2:] if len(words) >= 2 and words[-2].lower() in _PARTICLES else words[-1:]
-            if keep[0] not in {"He", "She", "They", "It", "The", "Officials", "Police"}:
-                names[" ".join(keep)] += 1
-    return [f"What did {name} say?" for name, _ in names.most_common(limit)]
+def _header(status: dict[str, Any]) -> str:
+    return f"# newsdesk\n{_INTRO.format(articles=status['articles'])}"
 
 
-def _filters(since: str | None, until: str | None, sources: list[str] | None) -> Filters:
-    from index.dates import iso_date
-
-    out = Filters(sources=list(sources or []))
-    for name, value in (("since", since), ("until", until)):
-        if value and value.strip():
-            iso = iso_date(value.strip())
-            if iso is None:
-                raise gr.Error(f"{name} {value!r} is not a date: use YYYY-MM-DD")
-            setattr(out, name, iso)
-    return out
-
-
-def _guard(func):  # noqa: ANN001, ANN202 - wraps a Gradio handler
-    """Domain errors become a gr.Error message; NEWSDESK_DEBUG=1 shows the traceback instead."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = func(*args, **kwargs)
-            if isinstance(result, Iterator):
-                yield from result
-            else:
-                yield result
-        except NewsdeskError as exc:
-            if debug_enabled():
-                raise
-            raise gr.Error(str(exc)) from None
-
-    wrapper.__name__ = func.__name__
-    return wrapper
+def ask_api(desk: Desk | WebDesk, question: str, history: list[dict] | None = None,
+            filters: dict | None = None) -> dict:
+    """The /ask endpoint: the `newsdesk ask --json` object for `question`."""
+    try:
+        turns = _turns(history or [])
+        wanted = Filters(**(filters or {}))
+    except (ValidationError, TypeError) as exc:
+        raise gr.Error(f"bad history or filters: {exc}; history is [{{question, answer}}], filters is "
+                       "{since, until, sources}") from None
+    checked = parse_filters(wanted.since, wanted.until, wanted.sources)
+    try:
+        return desk.ask(question, history=turns, filters=checked).to_json()
+    except NewsdeskError as exc:
+        raise gr.Error(str(exc)) from None
 
 
-def chat(desk: Desk, message: str, chat_history: list[dict], turns: list[Turn],
-         filters: Filters | None = None) -> Iterator[tuple[list[dict], str, list[Turn]]]:
-    """One chat turn: yields the growing message list, the sources panel and the session's turns."""
-    message = (message or "").strip()
-    if not message:
-        yield chat_history, sources_html(None), turns
-        return
-    history = [*chat_history, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
-    answer: Answer = desk.ask(message, history=turns, filters=filters)
-    text = answer_markdown(answer)
-    # The extractive answer is ready at once; streaming it word by word keeps one UI path for LLM answerers.
-    words = text.split(" ")
-    step = max(1, len(words) // 12)
-    for i in range(step, len(words), step):
-        history[-1]["content"] = " ".join(words[:i])
-        yield history, sources_html(None), turns
-    history[-1]["content"] = text
-    cited = list(dict.fromkeys(c.article_id for c in answer.citations))
-    new_turns = [*turns, Turn(question=message, answer=answer.answer, cited_articles=cited)]
-    yield history, sources_html(answer), new_turns
+def _turns(history: list[dict]) -> list[Turn]:
+    """{question, answer} turns, or a chat message list ({role, content}) paired up into turns."""
+    if history and "role" in history[0]:
+        turns: list[Turn] = []
+        for message in history:
+            if message.get("role") == "user":
+                turns.append(Turn(question=str(message.get("content") or "")))
+            elif turns and message.get("role") == "assistant":
+                turns[-1].answer = str(message.get("content") or "")
+        return turns
+    return [Turn(**{k: v for k, v in t.items() if k in Turn.model_fields}) for t in history]
 
 
-def build_app(desk: Desk) -> gr.Blocks:
+def build_app(desk: Desk | WebDesk) -> gr.Blocks:
+    desk = desk if isinstance(desk, WebDesk) else WebDesk(desk)
     status = desk.status()
     with gr.Blocks(title="newsdesk") as app:
-        gr.Markdown(f"## newsdesk\nAsk about the {status['articles']} indexed articles. "
-                    "Every sentence of an answer cites its passage; if the articles do not say, newsdesk says so.")
-        turns = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Chat", height=480, elem_id="nd-chat")
-                box = gr.Textbox(label="Question", placeholder="What did Le Drian say?", elem_id="nd-question")
-                with gr.Row():
-                    send = gr.Button("Ask", variant="primary", elem_id="nd-ask")
-                    clear = gr.Button("Clear chat", elem_id="nd-clear")
-                examples = example_questions(desk)
-                if examples:
-                    gr.Examples(examples=[[q] for q in examples], inputs=[box], label="Examples")
-                with gr.Accordion("Filters", open=False):
-                    since = gr.Textbox(label="Since (YYYY-MM-DD)")
-                    until = gr.Textbox(label="Until (YYYY-MM-DD)")
-                    sources = gr.Dropdown(choices=sorted(s for s in status["sources"] if s != "(none)"),
-                                          multiselect=True, label="Sources")
-            with gr.Column(scale=2):
-                panel = gr.HTML(sources_html(None), label="Sources", elem_id="nd-sources")
+        header = gr.Markdown(_header(status), elem_classes=["nd-header"])
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                sources = build_chat_tab(desk, source_names(status))
+            with gr.Tab("Add articles", id="add"):
+                ingested = build_add_tab(desk)
+            with gr.Tab("Index", id="index") as index_tab:
+                index_outputs, _ = build_index_tab(desk)
 
-        @_guard
-        def respond(message: str, chat_history: list[dict], session_turns: list[Turn], since_v: str,
-                    until_v: str, sources_v: list[str]) -> Iterator[tuple]:
-            filters = _filters(since_v, until_v, sources_v)
-            for hist, html_panel, new_turns in chat(desk, message, chat_history or [], session_turns or [],
-                                                    filters):
-                yield hist, html_panel, new_turns, ""
+        def refresh() -> tuple:
+            current = desk.status()
+            return (_header(current), gr.update(choices=source_names(current)), *index_view(desk))
 
-        inputs = [box, chatbot, turns, since, until, sources]
-        outputs = [chatbot, panel, turns, box]
-        box.submit(respond, inputs, outputs, api_visibility="private")
-        send.click(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], sources_html(None), []), None, [chatbot, panel, turns], api_visibility="private")
+        everything = [header, sources, *index_outputs]
+        app.load(refresh, None, everything, api_visibility="private")
+        ingested.then(refresh, None, everything, api_visibility="private")
+        index_tab.select(lambda: index_view(desk), None, index_outputs, api_visibility="private")
 
-        def ask(question: str, history: list[dict] | None = None, since: str | None = None,
-                until: str | None = None, sources: list[str] | None = None) -> dict:
-            """Answer `question`; `history` is a list of {question, answer} turns. Returns the ask --json object."""
-            prior = [Turn(**{k: v for k, v in t.items() if k in Turn.model_fields}) for t in history or []]
-            try:
-                answer = desk.ask(question, history=prior, filters=_filters(since, until, sources))
-            except NewsdeskError as exc:
-                raise gr.Error(str(exc)) from None
-            return answer.to_json()
+        def ask(question: str, history: list[dict] | None = None, filters: dict | None = None) -> dict:
+            """Answer `question` from the indexed articles.
+
+            Args:
+                question: the question.
+                history: earlier turns, [{"question", "answer"}] (or chat messages [{"role", "content"}]).
+                filters: {"since": "YYYY-MM-DD", "until": "YYYY-MM-DD", "sources": ["CNN"]}, all optional.
+            """
+            return ask_api(desk, question, history, filters)
 
         gr.api(ask, api_name="ask")
     return app
@@ -158,22 +133,45 @@ def parse_auth(auth: str) -> tuple[str, str]:
     return user, password
 
 
-def launch(desk: Desk, host: str, port: int, share: bool = False, auth: str = "", public: bool = False) -> None:
-    """Serve until interrupted. `share` without auth is refused unless `public` is explicit."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+def check_share(share: bool, auth: str, public: bool) -> tuple[str, str] | None:
+    """The credentials to require, or None; sharing without them is refused unless `public` is explicit."""
     if share and not auth and not public:
         raise ConfigError("--share publishes the chat on a public link: pass --auth USER:PASS (or set "
                           "NEWSDESK_AUTH), or --public to share without a password")
-    credentials = parse_auth(auth) if auth else None
+    return parse_auth(auth) if auth else None
+
+
+def open_share_link(app: gr.Blocks) -> str | None:
+    """Ask Gradio's share server for a tunnel to the running app; None (and one line on stderr) when it fails."""
+    from gradio import networking
+
+    try:
+        url = networking.setup_tunnel(local_host=app.server_name, local_port=app.server_port,
+                                      share_token=app.share_token, share_server_address=None,
+                                      share_server_tls_certificate=None)
+    except Exception as exc:  # no internet, blocked tunnel binary, share server down: all mean "local only"
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"share link unavailable ({reason}); still serving locally at {app.local_url}", file=sys.stderr)
+        return None
+    app.share_url = url
+    print(f"* Running on public URL: {url}", file=sys.stderr)
+    return url
+
+
+def launch(desk: Desk, host: str, port: int, share: bool = False, auth: str = "", public: bool = False) -> None:
+    """Serve until interrupted. `share` without auth is refused unless `public` is explicit."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    credentials = check_share(share, auth, public)
     app = build_app(desk)
     try:
+        # share=False here: Gradio's own share failure prints a multi-line download recipe; ours is one line.
         app.queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, share=share, auth=credentials, css=CSS, footer_links=["api"],
-            show_error=True, quiet=False,
+            server_name=host, server_port=port, share=False, auth=credentials, css=CSS, footer_links=["api"],
+            show_error=True, prevent_thread_lock=True, theme=gr.themes.Default(primary_hue="red"),
+            auth_message="This newsdesk chat needs the user and password it was started with.",
         )
-    except Exception as exc:
-        if not share:
-            raise
-        # No internet: the share tunnel fails; keep serving locally and say so in one line.
-        print(f"share link unavailable ({type(exc).__name__}: {exc}); serving locally only", file=sys.stderr)
-        app.launch(server_name=host, server_port=port, auth=credentials, css=CSS, footer_links=["api"])
+    except OSError as exc:
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc}); pass --port with a free port") from None
+    if share:
+        open_share_link(app)
+    app.block_thread()

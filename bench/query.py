@@ -1,0 +1,81 @@
+"""Warm query speed of `ask` (extractive) over the index of all 2,451 articles, and the process's memory.
+
+    NEWSDESK_HOME=/path/with/news-index .venv/bin/python bench/query.py [--home DIR] [--rounds 1]
+
+The index is the one `newsdesk ingest ../shared/data/news-articles.jsonl` builds (default: the bench's own home
+for that corpus, indexed on first use). After start-up and three warm-up questions outside the measured set,
+every question of dev.jsonl and rgb-answer.jsonl is asked once, each for the first time (no answer cache), and
+timed end to end (`Desk.ask`: rewrite, retrieval, answer, citation check). Targets: p50 <= 150 ms, p95 <= 400 ms,
+RSS <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+from harness import DEFAULT_HOME_ROOT, REPO, SHARED, history, items
+
+from core.settings import Settings
+from qa.desk import Desk
+from qa.metrics import nearest_rank
+
+TARGETS = {"p50_ms": 150.0, "p95_ms": 400.0, "rss_mb": 1536.0}
+WARM_UP = ["What did the mayor say about the budget?", "Who won the election?", "What happened after the storm?"]
+
+
+def rss_mb() -> tuple[float, float]:
+    """Current and peak resident memory of this process, from /proc (Linux)."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"VmRSS", "VmHWM"}:
+            fields[key] = int(value.split()[0]) / 1024
+    return round(fields.get("VmRSS", 0.0), 1), round(fields.get("VmHWM", 0.0), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=None, help="data dir holding the news-articles index")
+    args = parser.parse_args()
+    home = args.home or (Path(os.environ["NEWSDESK_HOME"]) if "NEWSDESK_HOME" in os.environ
+                         else DEFAULT_HOME_ROOT / "news-articles")
+    settings = Settings(home=home)
+    started = time.perf_counter()
+    desk = Desk(settings)
+    if desk.handle.store.count() == 0:
+        print(f"indexing {SHARED / 'data/news-articles.jsonl'} into {home} (once, slow)", flush=True)
+        desk.ingest([SHARED / "data/news-articles.jsonl"])
+    desk.handle.bm25()
+    for q in WARM_UP:
+        desk.ask(q)
+    startup_s = time.perf_counter() - started
+
+    questions = [(item.question, history(item)) for name in ("dev", "rgb-answer") for item in items(name)]
+    times = []
+    for question, turns in questions:
+        t0 = time.perf_counter()
+        desk.ask(question, history=turns)
+        times.append((time.perf_counter() - t0) * 1000)
+    rss, peak = rss_mb()
+    result = {
+        "articles": len(desk.handle.manifest.rows()), "chunks": desk.handle.store.count(),
+        "questions": len(times), "p50_ms": nearest_rank(times, 50), "p95_ms": nearest_rank(times, 95),
+        "max_ms": round(max(times), 1), "rss_mb": rss, "peak_rss_mb": peak, "startup_s": round(startup_s, 1),
+        "answerer": settings.answer.answerer, "cpus": os.cpu_count(),
+    }
+    checks = {"p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"], "rss_mb": peak}
+    for key, value in checks.items():
+        verdict = "ok" if value <= TARGETS[key] else "MISSED"
+        print(f"{key:8} {value:>9} target <= {TARGETS[key]:g} {verdict}")
+    out = REPO / "bench" / "out" / "query.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Download web pages and feeds with httpx: bounded in time, size, redirects and content type.
+
+A page that cannot be used becomes a `LoadFailure` saying why, never an exception: one dead link in a feed
+of fifty costs one article.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Literal
+
+import httpx
+
+from core.settings import FetchSettings
+from core.types import Article
+from index.loaders import LoadFailure
+from index.webpage import article_from_html
+
+Kind = Literal["html", "feed"]
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+FEED_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
+    "application/feed+xml", "application/x-rss+xml",
+})
+# Served under these, a body is sniffed: many servers label feeds and pages as plain text or raw bytes.
+_SNIFFED_TYPES = frozenset({"", "text/plain", "application/octet-stream", "binary/octet-stream"})
+_SNIFF = 1024
+_CHUNK = 65536
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    """The URL the body came from, after redirects."""
+    kind: Kind
+    body: bytes
+    charset: str | None = None
+
+    def text(self) -> str:
+        from index.clean import decode_bytes
+
+        if self.charset:
+            try:
+                return self.body.decode(self.charset)
+            except (LookupError, UnicodeDecodeError):
+                pass
+        return decode_bytes(self.body) or ""
+
+
+def is_web_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
+
+
+def sniff(head: bytes) -> Kind | None:
+    """'feed' or 'html' judged from the first bytes of a body, or None when it is neither."""
+    text = head[:_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if text.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
+        # After an XML prolog comes the root element: a feed's is rss, feed or rdf:RDF.
+        if any(tag in text for tag in (b"<rss", b"<feed", b"<rdf:rdf")):
+            return "feed"
+        return "html" if b"<html" in text else None
+    return None
+
+
+class Fetcher:
+    """One httpx client for many requests; use as a context manager, or call `close()`."""
+
+    def __init__(self, settings: FetchSettings, client: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self.client = client or httpx.Client(
+            timeout=httpx.Timeout(settings.timeout),
+            follow_redirects=True,
+            max_redirects=settings.max_redirects,
+            headers={"User-Agent": settings.user_agent, "Accept": "text/html, application/xhtml+xml, "
+                     "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"},
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def get(self, url: str, want: Kind | None = None) -> Page | LoadFailure:
+        """The body at `url` if it is a page or a feed (`want` narrows that) within the limits, else why not."""
+        if not is_web_url(url):
+            return LoadFailure(url, "not an http(s) URL")
+        try:
+            return self._get(url, want)
+        except httpx.TooManyRedirects:
+            return LoadFailure(url, f"more than {self.settings.max_redirects} redirects")
+        except httpx.TimeoutException:
+            return LoadFailure(url, f"timed out after {self.settings.timeout:g}s")
+        except httpx.UnsupportedProtocol as exc:
+            return LoadFailure(url, f"redirected to an unsupported URL: {exc}")
+        except httpx.HTTPError as exc:
+            return LoadFailure(url, f"cannot fetch: {exc or type(exc).__name__}")
+
+    def get_many(self, urls: list[str], want: Kind | None = None) -> list[Page | LoadFailure]:
+        """`get` for each URL, `settings.workers` at a time, in the order given."""
+        if len(urls) <= 1 or self.settings.workers == 1:
+            return [self.get(u, want) for u in urls]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(self.settings.workers, len(urls))) as pool:
+            return list(pool.map(lambda u: self.get(u, want), urls))
+
+    def _get(self, url: str, want: Kind | None) -> Page | LoadFailure:
+        cap = self.settings.max_bytes
+        deadline = time.monotonic() + self.settings.timeout
+        with self.client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                return LoadFailure(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            declared = "html" if media in HTML_TYPES else "feed" if media in FEED_TYPES else None
+            if declared is None and media not in _SNIFFED_TYPES:
+                expected = "expected an HTML page or an RSS/Atom feed"
+                return LoadFailure(url, f"unsupported content type {media!r} ({expected})")
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > cap:
+                return LoadFailure(url, f"body is {int(length):,} bytes, over the {cap:,}-byte limit")
+            body = bytearray()
+            for part in response.iter_bytes(_CHUNK):
+                body += part
+                if len(body) > cap:
+                    return LoadFailure(url, f"body is over the {cap:,}-byte limit")
+                # A server dripping bytes would reset every read timeout: the whole download has one budget.
+                if time.monotonic() > deadline:
+                    return LoadFailure(url, f"timed out after {self.settings.timeout:g}s")
+            kind = declared or sniff(bytes(body))
+            if kind is None:
+                return LoadFailure(url, f"content type {media or '(none)'!r} and the body is neither HTML nor a feed")
+            if want is not None and kind != want:
+                return LoadFailure(url, f"expected {'an HTML page' if want == 'html' else 'a feed'}, got {media!r}")
+            if not body.strip():
+                return LoadFailure(url, "empty response")
+            return Page(url=str(response.url), kind=kind, body=bytes(body), charset=response.charset_encoding)
+
+
+def article_from_page(page: Page, requested: str) -> Article | LoadFailure:
+    """The article of a fetched HTML page; its id comes from the URL that was asked for."""
+    return article_from_html(page.text(), where=requested, key=requested, url=page.url)

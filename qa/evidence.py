@@ -1,0 +1,96 @@
+"""Cheap evidence features of a sentence for a question: what kind of answer is asked for, and whether the
+sentence holds one, and whether it says anything beyond the question's own words.
+
+A sentence that only repeats the question ("Tesla Q2 2020 revenue.") is similar to it in every way a bi-encoder
+measures, yet answers nothing; a "when" question is answered by a sentence with a date, a "who" question by one
+with a name the question does not already contain.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.bm25 import terms
+
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_KIND_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|year|day|month|time)\b|\b(?:release|premiere|launch|"
+                        r"air|opening)\s+date\b|\bon\s+what\s+date\b|\bin\s+what\s+year\b", re.IGNORECASE)
+_KIND_NUMBER = re.compile(r"\bhow\s+(?:many|much|long|old|far|big|tall|large)\b|\bwhat\s+(?:percentage|percent|share|"
+                          r"number|amount|score|price|proportion|fraction|margin|revenue|total)\b|\bwhat\s+was\s+"
+                          r"the\s+(?:final\s+)?(?:score|margin|revenue|toll|tally|total)\b|\bby\s+how\s+much\b|"
+                          r"^\s*what\b.*\b(?:revenue|percentage|population|salary|price|cost|death\s+toll)\b",
+                          re.IGNORECASE)
+_KIND_NAME = re.compile(r"\blocation\b|^\s*(?:who|whom|whose|where)\b|\bwhich\s+(?!date|year|day|month|time)\w+|"
+                        r"\bwhat\s+(?:is|was)\s+the\s+name\b|\bwho\s+(?:is|was|were|will)\b|\bwhere\b", re.IGNORECASE)
+_DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b|"
+                   rf"\b{_MONTH}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
+                   r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                     r"forty|fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.IGNORECASE)
+_CAPITAL = re.compile(r"\b[A-Z][\w'\u2019.-]*[A-Za-z0-9]|\b[A-Z]\b")
+_COMMON_START = {"the", "a", "an", "in", "on", "at", "it", "this", "that", "he", "she", "they", "we", "i", "but", "and",
+                 "after", "before", "when", "while", "as", "for", "with", "from", "by", "his", "her", "their", "its",
+                 "there", "what", "who", "how", "if", "so", "yes", "no", "also", "meanwhile", "however"}
+
+KINDS = ("date", "number", "name")
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of answer the question asks for: 'date', 'number', 'name', or None (an open question)."""
+    if _KIND_DATE.search(question):
+        return "date"
+    if _KIND_NUMBER.search(question):
+        return "number"
+    if _KIND_NAME.search(question):
+        return "name"
+    return None
+
+
+def _tokens(pattern: re.Pattern[str], text: str) -> set[str]:
+    return {m.group().lower().rstrip(".,") for m in pattern.finditer(text)}
+
+
+def holds_kind(kind: str | None, sentence: str, question: str) -> bool:
+    """Does the sentence hold an answer of that kind which the question does not already contain?"""
+    if kind is None:
+        return True
+    if kind == "date":
+        return bool(_tokens(_DATE, sentence) - _tokens(_DATE, question))
+    if kind == "number":
+        return bool(_tokens(_NUMBER, sentence) - _tokens(_NUMBER, question))
+    asked = {w.lower().strip("'\u2019.") for w in re.findall(r"[\w'\u2019.]+", question)}
+    for m in _CAPITAL.finditer(sentence):
+        word = m.group().lower().strip("'\u2019.")
+        if m.start() == 0 and word in _COMMON_START:
+            continue
+        if word not in asked and word.rstrip("s").rstrip("'\u2019") not in asked:
+            return True
+    return False
+
+
+def new_terms(sentence: str, question: str) -> int:
+    """Content words of the sentence that the question does not use."""
+    return len(set(terms(sentence)) - set(terms(question)))
+
+
+def answer_tokens(kind: str | None, sentence: str, question: str) -> set[str]:
+    """The would-be answers in a sentence: names, dates or figures (by the kind asked for) the question lacks."""
+    out: set[str] = set()
+    if kind in (None, "name"):
+        asked = {w.lower().strip("'\u2019.") for w in re.findall(r"[\w'\u2019.]+", question)}
+        for m in _CAPITAL.finditer(sentence):
+            word = m.group().lower().strip("'\u2019.")
+            if len(word) > 2 and word not in asked and not (m.start() == 0 and word in _COMMON_START):
+                out.add(word)
+    if kind in (None, "date"):
+        out |= _tokens(_DATE, sentence) - _tokens(_DATE, question)
+    if kind in (None, "number"):
+        out |= {x for x in _tokens(_NUMBER, sentence) - _tokens(_NUMBER, question) if any(ch.isdigit() for ch in x)}
+    return out
+
+
+def corroboration(tokens: set[str], own_article: str, articles: dict[str, str]) -> int:
+    """How many other retrieved articles (lower-cased text by id) mention one of the sentence's would-be answers."""
+    return max((sum(t in text for aid, text in articles.items() if aid != own_article) for t in tokens), default=0)
+

@@ -1,0 +1,110 @@
+"""Follow-up questions: "When did he resign?" becomes a standalone query using the previous turn.
+
+Without an LLM the previous turn's question and the names in its answer are carried into the retrieval query when
+the new question leans on it (a pronoun or "that", very few words of its own, or no name of its own); the answerer
+scores sentences against the question plus the carried names only, so it still answers the new question. With an
+LLM the REWRITE prompt writes the standalone query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from index.bm25 import terms
+from qa.prompts import REWRITE_SYSTEM, REWRITE_USER
+
+_LEANING = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "theirs", "it", "its", "this", "that",
+            "these", "those", "there", "then", "former", "latter", "same", "also", "else", "other"}
+_OPENERS = ("and ", "but ", "so ", "what about", "how about", "what else", "why", "anything else", "more on")
+_QUESTION = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do", "is",
+             "are", "was", "were", "will", "would", "can", "could", "has", "have", "had", "many", "much", "say",
+             "said", "tell"}
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+             "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+             "yes", "no", "i", "as", "in", "on", "at", "after", "before", "under", "according"}
+_WORD = re.compile(r"[A-Za-z][\w'\u2019-]*")
+_CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][\w\u2019'.-]*(?:\s+(?:of|the|de|da|von|van|le|la|al|bin)?\s*"
+                          r"[A-Z][\w\u2019'.-]*)*")
+_QUOTED = re.compile(r"[\u2018\u201c\"'][^\u2018\u2019\u201c\u201d\"]{1,40}[\u2019\u201d\"']")
+_MARKERS = re.compile(r"\[\d+\]")
+_SHORT = 5
+
+
+class Rewrite(BaseModel):
+    """`query` goes to retrieval; `focus` is what answer sentences are scored against."""
+
+    query: str
+    focus: str
+    carried: bool = False
+
+
+def names(text: str) -> list[str]:
+    """Capitalised phrases that name someone or something, the first word of a sentence only if it is a name."""
+    text = _MARKERS.sub(" ", text)
+    out: list[str] = []
+    for m in _CAPITALISED.finditer(text):
+        words = [w for w in m.group().split() if w.lower().strip(".'\u2019") not in _QUESTION | _CALENDAR]
+        phrase = " ".join(words).strip(" .,'\u2019")
+        if len(phrase) > 1 and phrase not in out and terms(phrase):
+            out.append(phrase)
+    return out
+
+
+def leans_on_history(question: str) -> bool:
+    """Does the question need the previous turn to be understood?"""
+    if question.lower().strip().startswith(_OPENERS):
+        return True
+    # A question with no name of its own ("what was the margin for 'Yes'?") is about the last topic.
+    if not names(_QUOTED.sub(" ", question[1:])):
+        return True
+    # One that names something leans only if it is short and points back ("What did she say about it?").
+    words = {w.lower().strip("'\u2019") for w in _WORD.findall(question)}
+    content = [t for t in terms(question) if t not in _QUESTION]
+    return bool(words & _LEANING) and len(content) <= _SHORT
+
+
+def carry_context(question: str, history: Sequence[Any]) -> Rewrite:
+    """Rule-based rewrite over `history` (turns with `question`, `answer` and optionally `query`)."""
+    if not history or not leans_on_history(question):
+        return Rewrite(query=question, focus=question)
+    last = history[-1]
+    before = getattr(last, "query", "") or last.question
+    carried = [n for n in dict.fromkeys(names(last.answer) + names(before)) if n.lower() not in question.lower()]
+    answer_names = " ".join(names(last.answer))
+    query = " ".join(x for x in (question, before, answer_names) if x)
+    focus = " ".join([question, *carried[:4]])
+    return Rewrite(query=query, focus=focus, carried=True)
+
+
+def format_history(history: Sequence[Any], turns: int = 3) -> str:
+    lines = []
+    for turn in history[-turns:]:
+        lines.append(f"User: {turn.question}")
+        if turn.answer:
+            lines.append(f"Assistant: {_MARKERS.sub('', turn.answer).strip()[:600]}")
+    return "\n".join(lines)
+
+
+class LLMRewriter:
+    """The REWRITE prompt on a LangChain chat model; falls back to the rules when the model gives nothing usable."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, question: str, history: Sequence[Any]) -> Rewrite:
+        if not history:
+            return Rewrite(query=question, focus=question)
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        messages = [SystemMessage(REWRITE_SYSTEM),
+                    HumanMessage(REWRITE_USER.format(history=format_history(history), question=question))]
+        reply = self.model.invoke(messages)
+        text = str(getattr(reply, "content", reply)).strip().strip('"').splitlines()
+        query = text[0].strip() if text else ""
+        if not query or len(query) > 400:
+            return carry_context(question, history)
+        return Rewrite(query=query, focus=query, carried=True)

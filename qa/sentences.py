@@ -1,0 +1,81 @@
+"""Sentences of retrieved chunks and their embeddings, computed once and shared by the answerer and the checker.
+
+Sentence splitting (pysbd) and sentence embeddings are the costly part of answering; the same chunks come back
+for related questions and for follow-ups, so spans are cached per chunk and vectors per sentence, and only the
+sentences someone asks about are embedded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from threading import Lock
+
+import numpy as np
+
+from core.types import Chunk
+from index.chunking import sentence_spans
+
+
+def chunk_key(chunk: Chunk) -> str:
+    # The text is part of the key: a re-ingested article may keep its chunk ids with new text.
+    return chunk.id + ":" + hashlib.blake2b(chunk.text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+class SentenceCache:
+    """Least-recently-used caches: chunk -> sentence spans, (chunk, sentence number) -> normalised vector."""
+
+    def __init__(self, embedder: object, max_chunks: int = 20000, max_sentences: int = 100000) -> None:
+        if max_chunks < 1 or max_sentences < 1:
+            raise ValueError(f"cache sizes must be at least 1, got {max_chunks} and {max_sentences}")
+        self.embedder = embedder
+        self.max_chunks = max_chunks
+        self.max_sentences = max_sentences
+        self._spans: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._lock = Lock()
+
+    def spans(self, chunk: Chunk) -> list[tuple[int, int]]:
+        key = chunk_key(chunk)
+        with self._lock:
+            got = self._spans.get(key)
+            if got is not None:
+                self._spans.move_to_end(key)
+                return got
+        got = sentence_spans(chunk.text)
+        with self._lock:
+            self._spans[key] = got
+            while len(self._spans) > self.max_chunks:
+                self._spans.popitem(last=False)
+        return got
+
+    def sentence_vectors(self, wanted: Sequence[tuple[Chunk, int]]) -> np.ndarray:
+        """(len(wanted), dim) vectors of sentence number i of each chunk; the missing ones encoded in one batch."""
+        keys = [(chunk_key(c), i) for c, i in wanted]
+        with self._lock:
+            found = {k: self._vectors[k] for k in keys if k in self._vectors}
+        todo = {k: (c, i) for k, (c, i) in zip(keys, wanted, strict=True) if k not in found}
+        if todo:
+            texts = []
+            for c, i in todo.values():
+                start, end = self.spans(c)[i]
+                texts.append(c.text[start:end])
+            encoded = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            found.update(zip(todo, encoded, strict=True))
+        with self._lock:
+            for k in keys:
+                if k in todo:
+                    self._vectors[k] = found[k]
+                elif k in self._vectors:
+                    self._vectors.move_to_end(k)
+            while len(self._vectors) > self.max_sentences:
+                self._vectors.popitem(last=False)
+        if not keys:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[k] for k in keys])
+
+    def chunk_vectors(self, chunk: Chunk) -> np.ndarray:
+        """Vectors of every sentence of the chunk, in order."""
+        n = len(self.spans(chunk))
+        return self.sentence_vectors([(chunk, i) for i in range(n)]) if n else np.zeros((0, 0), dtype=np.float32)

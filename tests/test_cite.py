@@ -1,0 +1,125 @@
+"""The citation check on hand-written answers, good and bad, with the real embedding model."""
+
+import pytest
+
+from core.settings import AnswerSettings
+from core.types import Chunk, Passage
+from qa.cite import CitationChecker, parse_answer
+from qa.extractive import ExtractiveAnswerer
+from qa.prompts import REFUSAL
+
+
+def _passage(text: str, article: str, position: int = 0, title: str = "Budget vote") -> Passage:
+    chunk = Chunk(id=Chunk.make_id(article, position), article_id=article, position=position, text=text,
+                  title=title, source="Wire", published="2024-02-01", url="https://news.test/" + article)
+    return Passage(chunk=chunk, score=1.0)
+
+
+PASSAGES = [
+    _passage("The summit opened in Brussels on Monday. Delegates discussed energy prices at length.", "a1",
+             title="Summit opens"),
+    _passage("Finance minister Maria Lopez said the budget “will be balanced by 2026.” The vote passed 212 to 190.",
+             "a2"),
+    _passage("“We will not raise taxes on families,” Lopez said after the vote. The opposition rejected the plan.",
+             "a2", position=1),
+]
+QUESTION = "What did Lopez say about the budget?"
+
+
+@pytest.fixture
+def checker(embedder):
+    return CitationChecker(embedder, AnswerSettings())
+
+
+@pytest.fixture
+def lenient(embedder):
+    return CitationChecker(embedder, AnswerSettings(strict_citations=False))
+
+
+def test_parse_answer_markers():
+    drafts = parse_answer("Lopez backed the plan [2]. It passed. [2][3] Taxes stay [2, 3]. Odd claim [9].", 3)
+    assert [(d.text, d.cites) for d in drafts] == [
+        ("Lopez backed the plan.", [1]),
+        ("It passed.", [1, 2]),
+        ("Taxes stay.", [1, 2]),
+        ("Odd claim.", []),
+    ]
+    assert [d.cites for d in parse_answer("No marker here. Another [1].", 1)] == [[], [0]]
+
+
+def test_paraphrase_with_the_right_citation_is_supported(checker):
+    answer = checker.check_text(QUESTION, "Maria Lopez said the budget will be balanced by 2026 [2].", PASSAGES)
+    assert not answer.refused
+    assert [s.supported for s in answer.sentences] == [True]
+    # The citation is rebuilt with the passage sentence, verbatim.
+    assert answer.citations[0].quote == "Finance minister Maria Lopez said the budget “will be balanced by 2026.”"
+    assert answer.citations[0].chunk_id == PASSAGES[1].chunk.id
+    assert answer.answer.endswith("[1]")
+
+
+def test_invented_quote_is_unsupported_and_dropped(checker, lenient):
+    text = "Lopez said “we will cut every tax next year” [3]."
+    loose = lenient.check_text(QUESTION, text, PASSAGES)
+    assert [s.supported for s in loose.sentences] == [False]
+    strict = checker.check_text(QUESTION, text, PASSAGES)
+    assert strict.refused and strict.answer.startswith(REFUSAL) and not strict.citations
+
+
+def test_real_quote_with_curly_or_straight_marks_is_supported(checker):
+    answer = checker.check_text(QUESTION, 'Lopez said "We will not raise taxes on families" after the vote [3].',
+                                PASSAGES)
+    assert [s.supported for s in answer.sentences] == [True]
+
+
+def test_wrong_passage_cited_is_unsupported(lenient):
+    answer = lenient.check_text(QUESTION, "Lopez said taxes on families will not be raised [1].", PASSAGES)
+    assert [s.supported for s in answer.sentences] == [False]
+
+
+def test_invented_figure_is_unsupported(lenient):
+    answer = lenient.check_text(QUESTION, "The vote passed 250 to 190 [2].", PASSAGES)
+    assert [s.supported for s in answer.sentences] == [False]
+
+
+def test_out_of_range_citation_is_dropped(lenient):
+    answer = lenient.check_text(QUESTION, "The vote passed 212 to 190 [7].", PASSAGES)
+    assert answer.sentences[0].citations == [] and not answer.sentences[0].supported
+    assert answer.citations == [] and "[7]" not in answer.answer
+
+
+def test_strict_keeps_only_supported_sentences_and_renumbers(checker):
+    text = ("The summit opened in Brussels [1]. Lopez promised free housing for everyone [2]. "
+            "The vote passed 212 to 190 [2].")
+    answer = checker.check_text(QUESTION, text, PASSAGES)
+    assert [s.text for s in answer.sentences] == ["The summit opened in Brussels.", "The vote passed 212 to 190."]
+    assert all(s.supported for s in answer.sentences)
+    assert [c.n for c in answer.citations] == [1, 2]
+    assert answer.citations[1].quote == "The vote passed 212 to 190."
+    assert "free housing" not in answer.answer
+
+
+def test_non_strict_keeps_and_flags(lenient):
+    answer = lenient.check_text(QUESTION, "The summit opened in Brussels [1]. Lopez resigned in anger [2].",
+                                PASSAGES)
+    assert [s.supported for s in answer.sentences] == [True, False]
+    assert "resigned" in answer.answer
+
+
+def test_refusal_sentinel_and_empty_text_are_refusals(checker):
+    for text in (REFUSAL, f"  {REFUSAL.lower()}  ", ""):
+        answer = checker.check_text(QUESTION, text, PASSAGES)
+        assert answer.refused and answer.answer.startswith(REFUSAL)
+
+
+def test_sentence_without_any_marker_is_unsupported(lenient):
+    answer = lenient.check_text(QUESTION, "The vote passed 212 to 190.", PASSAGES)
+    assert [s.supported for s in answer.sentences] == [False]
+
+
+def test_extractive_answers_pass_the_check_unchanged(embedder, checker):
+    answer = ExtractiveAnswerer(embedder, AnswerSettings()).answer(QUESTION, PASSAGES)
+    checked = checker.check_answer(answer)
+    assert not checked.refused
+    assert all(s.supported for s in checked.sentences)
+    assert [c.quote for c in checked.citations] == [c.quote for c in answer.citations]
+    assert checked.answer == answer.answer

@@ -1,0 +1,82 @@
+"""Follow-up questions: the previous turn's topic is carried into retrieval when the question leans on it."""
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from core.types import Article
+from qa.chain import Turn
+from qa.followup import LLMRewriter, carry_context, leans_on_history, names
+
+
+@pytest.mark.parametrize(
+    ("question", "leans"),
+    [
+        ("When did he resign?", True),
+        ("How many embryos did the scientists create to get her?", True),
+        ("As of early Sunday evening, what was the margin for 'Yes'?", True),  # no name of its own
+        ("What about Germany?", True),
+        ("What did Biden say about it?", True),
+        ("Who won the 2022 World Cup?", False),
+        ("What did Le Drian say?", False),
+        ("Whom did Gabriel Attal succeed when he became France's prime minister in January 2024?", False),
+    ],
+)
+def test_leans_on_history(question, leans):
+    assert leans_on_history(question) is leans
+
+
+def test_names():
+    assert names("Marvin Miller, elected along with catcher Ted Simmons.") == ["Marvin Miller", "Ted Simmons"]
+    assert names("What did the Beijing company Sinogene Biotechnology say?") == ["Beijing", "Sinogene Biotechnology"]
+
+
+def test_carry_context_adds_the_previous_topic():
+    history = [Turn(question="Which founder of the MLB Players Association was elected to the Hall of Fame?",
+                    answer="Marvin Miller, elected along with catcher Ted Simmons. [1]")]
+    step = carry_context("How many times had he been passed over before that?", history)
+    assert step.carried
+    assert "MLB Players Association" in step.query and "Marvin Miller" in step.query
+    assert step.focus.startswith("How many times had he been passed over before that?")
+    assert "Marvin Miller" in step.focus and "[1]" not in step.query
+
+
+def test_a_new_topic_is_left_alone():
+    history = [Turn(question="What did Le Drian say?", answer="Le Drian said NATO rediscovered itself.")]
+    step = carry_context("Who won the 2022 World Cup?", history)
+    assert not step.carried and step.query == step.focus == "Who won the 2022 World Cup?"
+    assert carry_context("When did he resign?", []).query == "When did he resign?"
+
+
+def test_llm_rewriter_uses_the_reply_and_falls_back_on_nothing():
+    history = [Turn(question="Who is Spain's finance minister?", answer="Maria Lopez [1].")]
+    rewritten = LLMRewriter(FakeListChatModel(responses=['"When did Maria Lopez resign?"']))
+    assert rewritten("When did she resign?", history).query == "When did Maria Lopez resign?"
+    empty = LLMRewriter(FakeListChatModel(responses=[""]))
+    assert "Spain" in empty("When did she resign?", history).query
+
+
+ARTICLES = [
+    Article(id="lopez", title="Spanish finance minister quits", source="Wire", published="2024-03-04",
+            text="Spanish finance minister Maria Lopez presented a budget of spending cuts in February.\n\n"
+                 "Lopez resigned on March 3, 2024, after parliament rejected the budget."),
+    Article(id="rossi", title="Italian transport minister steps down", source="Wire", published="2023-06-10",
+            text="Italian transport minister Paolo Rossi faced questions over a bridge contract.\n\n"
+                 "Rossi resigned on June 9, 2023, saying he wanted to protect the government."),
+]
+
+
+@pytest.fixture
+def ministers_desk(desk):
+    assert desk.ingest([], articles=ARTICLES).ok
+    return desk
+
+
+def test_follow_up_answers_about_the_previous_turns_person(ministers_desk):
+    first = ministers_desk.ask("What budget did Spanish finance minister Maria Lopez present?")
+    assert not first.refused and first.citations[0].article_id == "lopez"
+    history = [Turn(question=first.question, answer=first.answer,
+                    cited_articles=[c.article_id for c in first.citations])]
+    follow = ministers_desk.ask("When did she resign?", history=history)
+    assert not follow.refused
+    assert "March 3, 2024" in follow.answer and "June 9" not in follow.answer
+    assert "Maria Lopez" in follow.query
