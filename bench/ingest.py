@@ -128,7 +128,8 @@ def one_run(args: argparse.Namespace, subset: Path, work: Path, models: dict[str
     ours = models["newsdesk"]
     settings = Settings(home=work / f"home-{run}",
                         embedding=EmbeddingSettings(backend=ours.backend, precision=ours.precision))
-    tut_s, tut_store, tut_chunks = tutorial_ingest(subset, models["tutorial"], work / f"tutorial-{run}")
+    tut_s, tut_store, tut_chunks = (float("nan"), None, 0) if args.skip_tutorial else \
+        tutorial_ingest(subset, models["tutorial"], work / f"tutorial-{run}")
     ing_s, re_s, report, handle = newsdesk_ingest(subset, settings, models["newsdesk"])
     raw_s, raw_chunks = raw_embed(handle)
     articles = len(report.added) + len(report.duplicates)
@@ -137,7 +138,7 @@ def one_run(args: argparse.Namespace, subset: Path, work: Path, models: dict[str
            "duplicates": len(report.duplicates), "failed": len(report.failures), "load": os.getloadavg()[0]}
     print(f"run {run + 1}: " + ", ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
                                         for k, v in out.items()), file=sys.stderr, flush=True)
-    if run == 0 and not args.skip_quality:
+    if run == 0 and not (args.skip_quality or args.skip_tutorial):
         out["quality"] = quality(args.dev, handle, tut_store)
     handle.close()
     return out
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=SHARED / "eval" / "dev.jsonl")
     parser.add_argument("--no-dev-gold", dest="dev_gold", action="store_false", help="first N articles only")
     parser.add_argument("--skip-quality", action="store_true", help="timings only")
+    parser.add_argument("--skip-tutorial", action="store_true", help="newsdesk timings only (no speedup ratio)")
     args = parser.parse_args()
     if args.n < 1 or args.repeat < 1:
         parser.error(f"--n and --repeat must be at least 1, got {args.n} and {args.repeat}")

@@ -78,7 +78,7 @@ class RetrievalSettings(_Group):
         "cross-encoder directory.",
     )
     rerank_depth: int = Field(default=20, ge=1, description="Fused candidates the re-ranker reorders.")
-    rerank_weight: float = Field(default=0.5, ge=0, le=1, description="Share of the re-ranker's score in the order.")
+    rerank_weight: float = Field(default=0.3, ge=0, le=1, description="Share of the re-ranker's score in the order.")
 
 
 class AnswerSettings(_Group):

@@ -10,6 +10,7 @@ Both alternatives are checked against torch float32 (cosine >= 0.999) by tests/t
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,6 +23,9 @@ from core.settings import EmbeddingSettings
 
 BACKENDS: tuple[str, ...] = ("torch", "onnx")
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
+# Token counts remembered: the chunker counts each paragraph again as a packing unit, so half its tokenising
+# was repeated work. Bounded so a long-lived process does not grow with every article it has seen.
+_COUNT_CACHE = 50_000
 
 
 class _Backend(Protocol):
@@ -61,6 +65,8 @@ class Embedder(Embeddings):
         self.backend = backend
         self.cache_dir = cache_dir
         self.precision = precision
+        self._counts: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: EmbeddingSettings) -> Embedder:
@@ -96,10 +102,19 @@ class Embedder(Embeddings):
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model will see for `text`, including [CLS] and [SEP]."""
-        return self._impl.count([text])[0]
+        return self.count_tokens_batch([text])[0]
 
     def count_tokens_batch(self, texts: list[str]) -> list[int]:
-        return self._impl.count(list(texts)) if texts else []
+        if not texts:
+            return []
+        with self._counts_lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._counts]
+            if len(self._counts) + len(todo) > _COUNT_CACHE:
+                self._counts.clear()
+                todo = list(dict.fromkeys(texts))
+            if todo:
+                self._counts.update(zip(todo, self._impl.count(todo), strict=True))
+            return [self._counts[t] for t in texts]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors in the order of `texts`; batches are formed from texts of similar length."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,9 +61,7 @@ def write_articles(items: list[Item], handle: IndexHandle, progress: bool = Fals
     written = 0
     bar = _progress(progress, len(items))
     try:
-        for start in range(0, len(items), _GROUP):
-            group = items[start : start + _GROUP]
-            chunked = [chunk_article(i.article, max_tokens, embedder.count_tokens_batch) for i in group]
+        for group, chunked in _chunked_groups(items, max_tokens, embedder):
             flat: list[Chunk] = [c for chunks in chunked for c in chunks]
             vectors = _embed(embedder, flat)
             ids = [i.article.id for i in group]
@@ -85,6 +85,26 @@ def write_articles(items: list[Item], handle: IndexHandle, progress: bool = Fals
         if bar is not None:
             bar[0].stop()
     return written
+
+
+def _chunked_groups(items: list[Item], max_tokens: int, embedder: object
+                    ) -> Iterator[tuple[list[Item], list[list[Chunk]]]]:
+    """Groups of items with their chunks; the next group is chunked in a thread while this one is embedded.
+
+    Chunking has no side effects, so working ahead changes nothing about the order of the writes.
+    """
+    groups = [items[start : start + _GROUP] for start in range(0, len(items), _GROUP)]
+
+    def chunk(group: list[Item]) -> list[list[Chunk]]:
+        return [chunk_article(i.article, max_tokens, embedder.count_tokens_batch) for i in group]  # type: ignore[attr-defined]
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-chunk") as pool:
+        ahead = pool.submit(chunk, groups[0])
+        for k, group in enumerate(groups):
+            chunked = ahead.result()
+            if k + 1 < len(groups):
+                ahead = pool.submit(chunk, groups[k + 1])
+            yield group, chunked
 
 
 def write_duplicates(items: list[Item], handle: IndexHandle) -> None:

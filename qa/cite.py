@@ -17,10 +17,9 @@ import numpy as np
 from core.settings import AnswerSettings
 from core.types import Answer, AnswerSentence, Citation, Passage
 from index.bm25 import terms
-from index.chunking import sentence_spans
 from qa.answer import citation_for, defuse_markers, refusal
 from qa.prompts import REFUSAL
-from qa.sentences import SentenceCache
+from qa.sentences import SentenceCache, split_sentences
 
 # "[1]", "[1][2]", "[1, 2]", "[Passage 3]" and the trailing punctuation some models put after the marker.
 _GROUP = re.compile(r"(?:\s*\[(?:passages?\s*)?\d+(?:\s*(?:,|and|-)\s*\d+)*\])+[.!?]?", re.IGNORECASE)
@@ -68,7 +67,7 @@ def parse_answer(text: str, n_passages: int) -> list[Draft]:
     drafts: list[Draft] = []
 
     def add(piece: str, markers: str) -> None:
-        sents = [piece[s:e] for s, e in sentence_spans(piece)]
+        sents = [piece[s:e] for s, e in split_sentences(piece)]
         cites = list(dict.fromkeys(int(n) - 1 for n in _NUM.findall(markers) if 1 <= int(n) <= n_passages))
         if not any(x.strip(_SOFT) for x in sents):
             # A marker group right after another one ("... [1]. [2]") belongs to the sentence before it.

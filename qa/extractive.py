@@ -28,7 +28,7 @@ _ATTRIBUTED_TO_PRONOUN = re.compile(
 )
 _KIND_MISS = 0.8
 _ECHO = 0.7
-_VOTE = float(__import__('os').environ.get('ND_VOTE', '0.15'))
+_VOTE = 0.2
 _VOTES = 3
 _SPEAKS = re.compile(rf"[\u201c\u201d\"]|\b(?:{_SPEECH}|saying|according to)\b", re.IGNORECASE)
 
@@ -128,8 +128,6 @@ class ExtractiveAnswerer:
     @staticmethod
     def _corroborate(question: str, kind: str | None, passages: Sequence[Passage], cands: list[Candidate]) -> None:
         """An answer that other articles repeat is likelier right than one a single sentence makes up."""
-        if _VOTE == 0:
-            return
         articles: dict[str, str] = {}
         for p in passages:
             articles[p.chunk.article_id] = articles.get(p.chunk.article_id, "") + " " + p.chunk.text.lower()
