@@ -222,6 +222,8 @@ def report(args: argparse.Namespace, runs: list[dict], models: dict[str, Any], f
     print(f"model load: newsdesk {models['newsdesk_load_s']:.1f}s, tutorial {models['tutorial_load_s']:.1f}s "
           "(not in the timings)", file=sys.stderr)
     for key, target in TARGETS.items():
+        if ratios[key] != ratios[key]:  # NaN: the tutorial was skipped
+            continue
         ok = ratios[key] >= target if key == "speedup_vs_tutorial" else ratios[key] <= target
         print(f"{key:<24}{ratios[key]:>8.3f}  target {'>=' if key == 'speedup_vs_tutorial' else '<='} "
               f"{target}  {'ok' if ok else 'MISSED'}", file=sys.stderr)
@@ -232,9 +234,9 @@ def report(args: argparse.Namespace, runs: list[dict], models: dict[str, Any], f
                   file=sys.stderr)
     print(json.dumps({
         "n": args.n, "dev_gold_added": extra, "articles": n_art, "backend": backend, "repeat": args.repeat,
-        "seconds": {k: round(v, 3) for k, v in med.items() if k.endswith("_s")},
-        "spread": {k: [round(a, 3), round(b, 3)] for k, (a, b) in spread.items()},
-        "ratios": {k: round(v, 4) for k, v in ratios.items()}, "targets": TARGETS,
+        "seconds": {k: (round(v, 3) if v == v else None) for k, v in med.items() if k.endswith("_s")},
+        "spread": {k: [round(a, 3), round(b, 3)] for k, (a, b) in spread.items() if a == a},
+        "ratios": {k: (round(v, 4) if v == v else None) for k, v in ratios.items()}, "targets": TARGETS,
         "quality": quality, "load_avg": [round(r["load"], 2) for r in runs],
     }))
 
