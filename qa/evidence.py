@@ -33,6 +33,8 @@ _COMMON_START = {"the", "a", "an", "in", "on", "at", "it", "this", "that", "he",
                  "after", "before", "when", "while", "as", "for", "with", "from", "by", "his", "her", "their", "its",
                  "there", "what", "who", "how", "if", "so", "yes", "no", "also", "meanwhile", "however"}
 
+_CALENDAR = re.compile(rf"{_MONTH}|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+
 KINDS = ("date", "number", "name")
 
 
@@ -62,7 +64,7 @@ def holds_kind(kind: str | None, sentence: str, question: str) -> bool:
     asked = {w.lower().strip("'\u2019.") for w in re.findall(r"[\w'\u2019.]+", question)}
     for m in _CAPITAL.finditer(sentence):
         word = m.group().lower().strip("'\u2019.")
-        if m.start() == 0 and word in _COMMON_START:
+        if (m.start() == 0 and word in _COMMON_START) or _CALENDAR.fullmatch(word):
             continue
         if word not in asked and word.rstrip("s").rstrip("'\u2019") not in asked:
             return True

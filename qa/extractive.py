@@ -30,6 +30,10 @@ _KIND_MISS = 0.8
 _ECHO = 0.7
 _VOTE = 0.2
 _VOTES = 3
+_SAME_ARTICLE = 0.5
+_OTHER_ARTICLE = 0.85
+_FOLLOWED = 3
+_CARRIES_ON = re.compile(r"[\u201c\"\u2018]|(?:He|She|They|It|His|Her|Their|Its|This|That|These|Those|Such)\b")
 _SPEAKS = re.compile(rf"[\u201c\u201d\"]|\b(?:{_SPEECH}|saying|according to)\b", re.IGNORECASE)
 
 
@@ -165,23 +169,36 @@ class ExtractiveAnswerer:
         threshold = self.settings.refusal_threshold
         if not ranked or ranked[0].score < threshold:
             return refusal(question, passages, query)
-        best = ranked[0].score
-        chosen: list[Candidate] = []
-        for cand in ranked:
-            if len(chosen) >= self.settings.max_sentences or cand.score < max(threshold, 0.8 * best):
-                break
-            if not any(_similar(cand.text, c.text) for c in chosen):
-                chosen.append(cand)
-        chosen += self._continuations(chosen, cands, passages)
+        chosen = self._select(ranked, passages)
+        chosen += self._continuations(chosen, cands, passages, query or question)
         return build_answer(question, passages, self._article_order(chosen, passages), query)
 
+    def _select(self, ranked: list[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
+        """The best sentence, then close runners-up: generously from its own article (the question often restates
+        one sentence and asks for a detail of the next), strictly from other articles (they are cited too)."""
+        best = ranked[0]
+        lead = passages[best.passage].chunk.article_id
+        chosen = [best]
+        for cand in ranked[1:]:
+            if len(chosen) >= self.settings.max_sentences:
+                break
+            same = passages[cand.passage].chunk.article_id == lead
+            floor = (_SAME_ARTICLE if same else _OTHER_ARTICLE) * best.score
+            if cand.score >= floor and not any(_similar(cand.text, c.text) for c in chosen):
+                chosen.append(cand)
+        return chosen
+
     def _continuations(self, chosen: list[Candidate], cands: list[Candidate],
-                       passages: Sequence[Passage]) -> list[Candidate]:
+                       passages: Sequence[Passage], question: str) -> list[Candidate]:
+        """The sentence after a chosen one when it carries it on: the rest of a quote, a sentence about the same
+        subject ("He ...", "“...”"), or the detail asked for (a date, figure or name) the chosen one lacks."""
+        kind = answer_kind(question)
         by_place = sorted(cands, key=lambda c: _place(c, passages))
         index = {id(c): i for i, c in enumerate(by_place)}
         taken = {id(c) for c in chosen}
         extra: list[Candidate] = []
-        for cand in chosen:
+        # Follow-ons of the best few only: an answer grows by at most two sentences this way.
+        for cand in chosen[:_FOLLOWED]:
             i = index[id(cand)] + 1
             while i < len(by_place) and _place(by_place[i], passages)[:2] == _place(cand, passages)[:2] \
                     and by_place[i].text == cand.text:
@@ -190,7 +207,7 @@ class ExtractiveAnswerer:
                 continue
             nxt = by_place[i]
             same_article = passages[nxt.passage].chunk.article_id == passages[cand.passage].chunk.article_id
-            if same_article and id(nxt) not in taken and continues_quote(cand.text, nxt.text):
+            if same_article and id(nxt) not in taken and _follows(cand.text, nxt.text, kind, question):
                 taken.add(id(nxt))
                 extra.append(nxt)
         return extra
@@ -211,6 +228,13 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 out.append((c.passage, c.start, c.end))
         return out
+
+
+def _follows(previous: str, sentence: str, kind: str | None, question: str) -> bool:
+    if continues_quote(previous, sentence) or _CARRIES_ON.match(sentence):
+        return True
+    return kind is not None and not holds_kind(kind, previous, question) and holds_kind(
+        kind, sentence, question)
 
 
 def _place(c: Candidate, passages: Sequence[Passage]) -> tuple[str, int, int]:

@@ -47,6 +47,9 @@ def names(text: str) -> list[str]:
     text = _MARKERS.sub(" ", text)
     out: list[str] = []
     for m in _CAPITALISED.finditer(text):
+        # One capitalised word opening a sentence ("Whether", "To-go") is grammar, not a name.
+        if " " not in m.group() and (m.start() == 0 or text[: m.start()].rstrip().endswith((".", "?", "!"))):
+            continue
         words = [w for w in m.group().split() if w.lower().strip(".'\u2019") not in _QUESTION | _CALENDAR]
         phrase = " ".join(words).strip(" .,'\u2019")
         if len(phrase) > 1 and phrase not in out and terms(phrase):
@@ -73,10 +76,11 @@ def carry_context(question: str, history: Sequence[Any]) -> Rewrite:
         return Rewrite(query=question, focus=question)
     last = history[-1]
     before = getattr(last, "query", "") or last.question
-    carried = [n for n in dict.fromkeys(names(last.answer) + names(before)) if n.lower() not in question.lower()]
-    answer_names = " ".join(names(last.answer))
-    query = " ".join(x for x in (question, before, answer_names) if x)
-    focus = " ".join([question, *carried[:4]])
+    answered = names(last.answer)
+    # The answer names what "he", "her" or "it" now stands for; without one, the last question's names do.
+    carried = [n for n in (answered or names(before)) if n.lower() not in question.lower()]
+    query = " ".join(x for x in (question, before, " ".join(answered)) if x)
+    focus = " ".join([question, *carried[:3]])
     return Rewrite(query=query, focus=focus, carried=True)
 
 
