@@ -100,6 +100,19 @@ def is_boilerplate(line: str) -> bool:
     return _BOILERPLATE.match(line) is not None
 
 
+# Percent-escaped punctuation (%27 for an apostrophe): a scraper put a URL slug where a line of text belonged.
+_URL_ESCAPE = re.compile(r"%(?:2[0-9A-F]|3[A-F]|40|5[B-F]|7[B-E])", re.IGNORECASE)
+
+
+def unescape_slug(line: str) -> str:
+    """'%27I%27ll be there%2C%27 he said' -> "'I'll be there,' he said"; lines without two escapes are left alone."""
+    if len(_URL_ESCAPE.findall(line)) < 2:
+        return line
+    from urllib.parse import unquote
+
+    return unquote(line)
+
+
 def clean_text(text: str, title: str | None = None) -> str:
     """Paragraphs separated by one blank line, without boilerplate lines, repeats of `title` or invisible characters.
 
@@ -110,7 +123,7 @@ def clean_text(text: str, title: str | None = None) -> str:
     title_key = _comparable(title) if title else ""
     kept: list[str] = []
     for raw in text.split("\n"):
-        line = raw.rstrip()
+        line = unescape_slug(raw.rstrip())
         if not line.strip():
             # A run of blank lines, however long, becomes a single paragraph break.
             if kept and kept[-1] != "":

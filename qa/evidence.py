@@ -14,6 +14,13 @@ from index.bm25 import terms
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_KIND_QUOTE = re.compile(
+    r"^\s*(?:how|what)\s+(?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|warn|describe|react|respond|"
+    r"sum\s+up|characteri[sz]e|call|tell|told|argue|claim|predict|promise|admit|explain|joke|quip|write|put\s+it|"
+    r"make)\b|^\s*according\s+to\b|\bwhat\s+(?:\w+\s+)?(?:point|joke|quip|words|warning|message|argument|promise|"
+    r"advice)\s+did\b|\bin\s+(?:his|her|their)\s+(?:own\s+)?words\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[\u201c\u201d\"]|\b(?:said|says|told|tells|added|adds|warned|wrote|argued|explained|noted|"
+                     r"according\s+to)\b", re.IGNORECASE)
 _KIND_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|year|day|month|time)\b|\b(?:release|premiere|launch|"
                         r"air|opening)\s+date\b|\bon\s+what\s+date\b|\bin\s+what\s+year\b", re.IGNORECASE)
 _KIND_NUMBER = re.compile(r"\bhow\s+(?:many|much|long|old|far|big|tall|large)\b|\bwhat\s+(?:percentage|percent|share|"
@@ -35,15 +42,26 @@ _COMMON_START = {"the", "a", "an", "in", "on", "at", "it", "this", "that", "he",
 
 _CALENDAR = re.compile(rf"{_MONTH}|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
 
-KINDS = ("date", "number", "name")
+# Words of a question that pin down which event or thing it is about: a year, an ordinal ("93rd"), a quarter ("Q2")
+# or a numbered name ("Pixel 6", "Season 11"). A passage about the same topic without them is about a neighbour.
+_PINS = re.compile(
+    r"\b(?:19|20)\d\d\b|\b\d+(?:st|nd|rd|th)\b|\bQ[1-4]\b|(?:\b[A-Z][\w'\u2019-]* \d{1,3}[a-z]?|\b(?:[Ss]eason|"
+    r"[Ee]pisode|[Pp]art|[Cc]hapter|[Gg]ame|[Ww]eek|[Ss]tage|[Rr]ound|[Vv]olume|[Pp]hase|[Ss]eries|[Bb]ook) "
+    r"(?:\d{1,3}[a-z]?|[IVX]{1,4}))\b(?![-\u2013/:%]|[.,]\d|\s*percent)")
+
+_QUARTERS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter"}
+
+KINDS = ("date", "number", "quote", "name")
 
 
 def answer_kind(question: str) -> str | None:
-    """The kind of answer the question asks for: 'date', 'number', 'name', or None (an open question)."""
+    """The kind of answer the question asks for: 'date', 'number', 'quote' (someone's words), 'name', or None."""
     if _KIND_DATE.search(question):
         return "date"
     if _KIND_NUMBER.search(question):
         return "number"
+    if _KIND_QUOTE.search(question):
+        return "quote"
     if _KIND_NAME.search(question):
         return "name"
     return None
@@ -61,6 +79,8 @@ def holds_kind(kind: str | None, sentence: str, question: str) -> bool:
         return bool(_tokens(_DATE, sentence) - _tokens(_DATE, question))
     if kind == "number":
         return bool(_tokens(_NUMBER, sentence) - _tokens(_NUMBER, question))
+    if kind == "quote":
+        return bool(_QUOTED.search(sentence))
     asked = {w.lower().strip("'\u2019.") for w in re.findall(r"[\w'\u2019.]+", question)}
     for m in _CAPITAL.finditer(sentence):
         word = m.group().lower().strip("'\u2019.")
@@ -96,3 +116,26 @@ def corroboration(tokens: set[str], own_article: str, articles: dict[str, str]) 
     """How many other retrieved articles (lower-cased text by id) mention one of the sentence's would-be answers."""
     return max((sum(t in text for aid, text in articles.items() if aid != own_article) for t in tokens), default=0)
 
+
+
+def pins(question: str) -> set[str]:
+    """The year, ordinal, quarter and numbered-name tokens a question is pinned to."""
+    return {m.group().lower() for m in _PINS.finditer(question)}
+
+
+def pinned(tokens: set[str], context: str) -> float:
+    """Share of the question's pins found, as whole tokens, in a passage (its title, text and date)."""
+    if not tokens:
+        return 1.0
+    low = " ".join(context.lower().replace(".", " ").split())
+
+    def found(pin: str) -> bool:
+        spelled = _QUARTERS.get(pin, pin)
+        return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", low) for p in {pin, spelled})
+
+    return sum(found(" ".join(t.replace(".", " ").split())) for t in tokens) / len(tokens)
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that asks (a headline "Who directed Titanic?") answers nothing."""
+    return sentence.rstrip(" \u201d\"'\u2019)").endswith("?")

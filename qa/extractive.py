@@ -13,7 +13,7 @@ from core.settings import AnswerSettings
 from core.types import Answer, Passage
 from index.bm25 import terms
 from qa.answer import build_answer, refusal
-from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, new_terms
+from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
 from qa.sentences import SentenceCache
 
 # Words that make a question a question but say nothing about its topic.
@@ -27,6 +27,8 @@ _ATTRIBUTED_TO_PRONOUN = re.compile(
     rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
 )
 _KIND_MISS = 0.8
+_UNPINNED = 0.6
+_ASKS = 0.5
 _ECHO = 0.7
 _VOTE = 0.2
 _VOTES = 3
@@ -109,7 +111,7 @@ class ExtractiveAnswerer:
         overlaps = [sum(idf[t] for t in q_terms if t in ts) / total if q_terms else 0.0 for ts in cand_terms]
         name_scores = [_name_score(names, c.text) for c in cands]
         sims = self._similarities(question, passages, cands, overlaps, name_scores)
-        numbers = set(_NUMBER.findall(question))
+        pinned_to = pins(question)
         kind = answer_kind(question)
         for cand, sim, overlap, name in zip(cands, sims, overlaps, name_scores, strict=True):
             if sim is None:
@@ -121,11 +123,13 @@ class ExtractiveAnswerer:
                 score *= _KIND_MISS
             if new_terms(cand.text, question) < 2:
                 score *= _ECHO
-            if numbers:
+            if pinned_to:
                 chunk = passages[cand.passage].chunk
+                # A year or numbered name asked about but absent from the passage is the commonest near miss.
                 context = f"{chunk.title} {chunk.text} {chunk.published or ''}"
-                # A year or figure asked about but absent from the passage is the commonest near miss.
-                score *= 0.6 + 0.4 * sum(x in context for x in numbers) / len(numbers)
+                score *= _UNPINNED + (1 - _UNPINNED) * pinned(pinned_to, context)
+            if is_question(cand.text):
+                score *= _ASKS
             cand.score = score
         self._corroborate(question, kind, passages, cands)
 

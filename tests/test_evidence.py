@@ -1,0 +1,59 @@
+"""Evidence features the extractive answerer scores with: answer kind, pins, question-shaped sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.evidence import answer_kind, holds_kind, is_question, pinned, pins
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("What did Le Drian say?", "quote"),
+    ("How did the police chief react to the video?", "quote"),
+    ("What parting joke did Jay Leno make in his statement?", "quote"),
+    ("According to Professor Scala, what kinds of writing benefit?", "quote"),
+    ("When was Pixel 6 announced?", "date"),
+    ("How many students were enrolled?", "number"),
+    ("Who won the 2021 Tour de France?", "name"),
+    ("Why did the talks fail?", None),
+])
+def test_answer_kind(question, kind):
+    assert answer_kind(question) == kind
+
+
+def test_a_quote_question_is_held_by_quoted_or_reported_words_only():
+    q = "What did the minister say?"
+    assert holds_kind("quote", "\u201cWe will not back down,\u201d she told reporters.", q)
+    assert holds_kind("quote", "The minister said the plan was dead.", q)
+    assert not holds_kind("quote", "The minister arrived in Brussels on Tuesday.", q)
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Who won the 2021 Tour de France?", {"2021"}),
+    ("When was Pixel 6 announced?", {"pixel 6"}),
+    ("What was Tesla's revenue in Q2 2020?", {"q2", "2020"}),
+    ("Which film won at the 93rd Academy Awards?", {"93rd"}),
+    ("When does season 3 of The Crown premiere?", {"season 3"}),
+    ("What is the release date of The Last of Us Part II?", {"part ii"}),
+    # Hyphenated figures describe, they do not pin: a 5-month-old, a 2-0 win, 50% of voters.
+    ("Who scored in Arsenal's 2-0 win over the 5-month-old champions with 50% of the vote?", set()),
+    ("Where was Queen Elizabeth II buried?", set()),
+    ("What did Le Drian say?", set()),
+])
+def test_pins(question, expected):
+    assert pins(question) == expected
+
+
+def test_pins_match_whole_tokens_and_spelled_quarters():
+    assert pinned({"pixel 6"}, "Google showed the Pixel  6 Pro.") == 1.0
+    assert pinned({"pixel 6"}, "Google showed the Pixel 6a.") == 0.0
+    assert pinned({"q3", "2019"}, "Results for the third quarter of 2019.") == 1.0
+    assert pinned({"no 1"}, "She ended the year as No. 1.") == 1.0
+    assert pinned({"2021", "q1"}, "Revenue rose in 2021.") == 0.5
+    assert pinned(set(), "anything") == 1.0
+
+
+def test_a_sentence_that_asks_answers_nothing():
+    assert is_question("Who directed Titanic and Avatar?")
+    assert is_question("\u201cWhat do we do when another disaster hits?\u201d")
+    assert not is_question("He asked who had directed it.")
