@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed-core
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install install-llm demo test test-llm lint bench clean
+.PHONY: install install-llm demo test test-llm test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,12 +31,16 @@ install-llm: $(LLM_STAMP)
 demo: install
 	$(VENV)/bin/newsdesk demo
 
-# The llm tests need llama.cpp compiled (make install-llm); they run in `make test-llm`.
-test: install
-	$(PY) -m pytest -m "not llm"
+# Everything, including the llm tests against a real llama.cpp server (compiled once by install-llm).
+test: install $(LLM_STAMP)
+	$(PY) -m pytest
 
+# Only the llm tests, or everything but them (no compiler needed).
 test-llm: install $(LLM_STAMP)
 	$(PY) -m pytest -m llm
+
+test-fast: install
+	$(PY) -m pytest -m "not llm"
 
 lint: install
 	$(VENV)/bin/ruff check .

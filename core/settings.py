@@ -87,7 +87,7 @@ class AnswerSettings(_Group):
     )
     max_sentences: int = Field(default=4, ge=1, le=8, description="Most sentences an extractive answer keeps.")
     candidate_sentences: int = Field(
-        default=48, ge=0, description="Sentences the extractive answerer embeds per question (0 = all of them)."
+        default=24, ge=0, description="Sentences the extractive answerer embeds per question (0 = all of them)."
     )
     refusal_threshold: float = Field(
         default=0.42,

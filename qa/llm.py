@@ -33,13 +33,33 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     kind = settings.answer.answerer
     llm = settings.llm
     if kind == "openai":
-        from langchain_openai import ChatOpenAI
-
-        return ChatOpenAI(base_url=llm.base_url, api_key=llm.api_key, model=llm.model, temperature=llm.temperature,
-                          max_tokens=llm.max_tokens, timeout=llm.timeout, max_retries=1)
+        return _compatible_chat_openai()(base_url=llm.base_url, api_key=llm.api_key, model=llm.model,
+                                         temperature=llm.temperature, max_tokens=llm.max_tokens,
+                                         timeout=llm.timeout, max_retries=1)
     if kind == "llamacpp":
         return LlamaCppChat.from_settings(llm)
     raise ConfigError(f"answerer {kind!r} has no chat model: set NEWSDESK_ANSWER_ANSWERER to openai or llamacpp")
+
+
+def _compatible_chat_openai() -> type:
+    """ChatOpenAI that sends the answer length as `max_tokens` to servers other than OpenAI's own.
+
+    ChatOpenAI renames it `max_completion_tokens`, which llama.cpp's server (and older vLLM and Ollama) ignore:
+    the tiny test model then wrote 3,400 tokens, to the end of its context, instead of 160.
+    """
+    from urllib.parse import urlparse
+
+    from langchain_openai import ChatOpenAI
+
+    class CompatibleChatOpenAI(ChatOpenAI):
+        def _get_request_payload(self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any) -> dict:
+            payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+            host = urlparse(str(self.openai_api_base or "")).hostname or ""
+            if host and not host.endswith("openai.com") and "max_completion_tokens" in payload:
+                payload["max_tokens"] = payload.pop("max_completion_tokens")
+            return payload
+
+    return CompatibleChatOpenAI
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -149,9 +169,14 @@ class LlamaCppChat(BaseChatModel):
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        wrote = False
         for part in self._client().create_chat_completion(**self._request(messages, stop), stream=True):
             text = part["choices"][0]["delta"].get("content")
             if text:
+                wrote = True
                 if run_manager is not None:
                     run_manager.on_llm_new_token(text)
                 yield ChatGenerationChunk(message=AIMessageChunk(content=text))
+        if not wrote:
+            # A model that stops at once still answered (with nothing); LangChain treats no chunk as a failure.
+            yield ChatGenerationChunk(message=AIMessageChunk(content=""))

@@ -7,6 +7,7 @@ Needs the llm test extra (`make install-llm`): llama-cpp-python[server] and gemm
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -46,9 +47,11 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
+            # One thread, passive OpenMP waits: with two spinning threads on a 2-core machine shared with the test
+            # process, a 700-token prompt took minutes instead of seconds.
             [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
-             "--port", str(port), "--n_threads", "2", "--n_ctx", "4096"],
-            stdout=out, stderr=subprocess.STDOUT,
+             "--port", str(port), "--n_threads", "1", "--n_ctx", "4096", "--chat_format", "gemma"],
+            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
@@ -136,7 +139,7 @@ def test_streaming_yields_text_then_the_checked_answer(tmp_path, embedder, serve
 def test_llamacpp_in_process_chat_model():
     from qa.llm import LlamaCppChat
 
-    model = LlamaCppChat(model_path=str(_gguf()), max_tokens=16, n_threads=2)
+    model = LlamaCppChat(model_path=str(_gguf()), max_tokens=16, n_threads=1)
     reply = model.invoke("Say hello.")
     assert isinstance(reply.content, str)
     chunks = list(model.stream("Say hello."))

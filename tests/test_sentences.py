@@ -32,7 +32,7 @@ def test_titles_initials_months_and_numbers_do_not_split():
 class Counting:
     """The real model, counting the sentences it is asked to embed."""
 
-    def __init__(self, embedder):
+    def __init__(self, embedder) -> None:
         self.embedder = embedder
         self.calls: list[int] = []
 
