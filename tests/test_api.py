@@ -2,57 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    # Run from the temp dir with the repo on the path: a developer's .env in the repo must not leak in.
-    env.update(NEWSDESK_HOME=str(home), PYTHONPATH=str(REPO), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               ANONYMIZED_TELEMETRY="False", PYTHONUNBUFFERED="1", **extra)
-    return env
-
-
-def wait_until_serving(proc: subprocess.Popen, url: str, log: Path, limit: float = 240.0) -> None:
-    """Poll until the server answers; fail with its log if it exits or never comes up."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"newsdesk serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"newsdesk serve did not answer on {url}:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+from tests.servers import free_port, serve_env, stop, wait_until_serving
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SAMPLE_DIR
-from tests.test_api import free_port, serve_env, stop, wait_until_serving
+from tests.servers import free_port, serve_env, stop, wait_until_serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

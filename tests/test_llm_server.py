@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from core.types import Answer
 from qa.cite import normalise
 from qa.prompts import REFUSAL
 from tests.conftest import SAMPLE, SAMPLE_DIR
+from tests.servers import free_port, stop, wait_until_serving
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 ARTICLE = normalise(SAMPLE.read_text(encoding="utf-8"))
@@ -34,16 +32,10 @@ def _gguf() -> Path:
     return Path(gemma.assemble())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
     gguf = _gguf()
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama") / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -55,23 +47,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as resp:
-                    model = json.load(resp)["data"][0]["id"]
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp server did not start: {log.read_text(errors='replace')[-2000:]}")
-                time.sleep(0.5)
-        yield url, model
+        models = wait_until_serving(proc, f"{url}/models", log, limit=120)
+        yield url, json.loads(models)["data"][0]["id"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def _desk(tmp_path, embedder, server, strict: bool):

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
 from core.settings import Settings
 from index.handle import IndexHandle
 from tests.conftest import FIXTURES, SAMPLE, SAMPLE_DIR
+from tests.servers import free_port, stop, wait_until_serving
 from ui.cli import app
 
 pytestmark = pytest.mark.server
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -39,24 +31,10 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
     proc = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp_path / "chroma.log").read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "chroma run did not answer its heartbeat"
-            time.sleep(0.3)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}/api/v2/heartbeat", tmp_path / "chroma.log", limit=120)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
