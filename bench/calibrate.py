@@ -5,7 +5,7 @@
 Every question is retrieved once; the extractive answer (and the citation check) is then redone at each threshold
 of the grid. The chosen threshold keeps false refusals <= 10% on both answerable sets and, among those, rejects
 the most unanswerable questions (rgb-reject and dev's unanswerable ones, pooled), then answers the most correctly;
-ties go to the lower threshold. Prints the table and the choice; writes bench/out/calibrate.json.
+among thresholds with equal outcomes the middle one is chosen. Prints the table and the choice; writes bench/out/calibrate.json.
 """
 
 from __future__ import annotations
@@ -69,9 +69,12 @@ def choose(table: dict[float, dict[str, dict]]) -> float:
         rejected = sum((row[s]["rejection"] or 0.0) * row[s]["unanswerable"] for s in row)
         pool = sum(row[s]["unanswerable"] for s in row) or 1
         accuracy = sum(row[s]["accuracy"] or 0.0 for s in ("dev", "rgb-answer") if s in row)
-        return (false_refusals <= MAX_FALSE_REFUSALS, round(rejected / pool, 4), round(accuracy, 4), -t)
+        return (false_refusals <= MAX_FALSE_REFUSALS, round(rejected / pool, 4), round(accuracy, 4))
 
-    return max(table, key=key)
+    # Thresholds with the same outcomes form a run; its middle is the one farthest from changing any of them.
+    best = max(key(t) for t in table)
+    tied = sorted(t for t in table if key(t) == best)
+    return tied[len(tied) // 2]
 
 
 def main() -> None:

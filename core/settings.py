@@ -90,7 +90,7 @@ class AnswerSettings(_Group):
         default=24, ge=0, description="Sentences the extractive answerer embeds per question (0 = all of them)."
     )
     refusal_threshold: float = Field(
-        default=0.42,
+        default=0.36,
         description="Best sentence score below which the answer is a refusal (calibrated by bench/calibrate.py).",
     )
     strict_citations: bool = Field(default=True, description="Drop answer sentences whose citations fail the check.")
