@@ -5,7 +5,8 @@
 Every question is retrieved once; the extractive answer (and the citation check) is then redone at each threshold
 of the grid. The chosen threshold keeps false refusals <= 10% on both answerable sets and, among those, rejects
 the most unanswerable questions (rgb-reject and dev's unanswerable ones, pooled), then answers the most correctly;
-among thresholds with equal outcomes the middle one is chosen. Prints the table and the choice; writes bench/out/calibrate.json.
+among thresholds with equal outcomes the middle one is chosen. Prints the table and the choice; writes
+bench/out/calibrate.json.
 """
 
 from __future__ import annotations

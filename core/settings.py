@@ -127,6 +127,11 @@ class FetchSettings(_Group):
     max_redirects: int = Field(default=5, ge=0, le=30, description="Redirects followed per web request.")
     workers: int = Field(default=4, ge=1, le=32, description="Linked pages of a feed or URL list fetched in parallel.")
     user_agent: str = Field(default="newsdesk/0.1 (news Q&A indexer)", description="User-Agent header of web requests.")
+    allow_private: bool = Field(
+        default=False,
+        description="Fetch URLs (and redirects) that resolve to loopback, private, link-local or reserved addresses, "
+                    "e.g. an intranet feed. Off, a URL pasted into the web chat cannot reach internal services.",
+    )
 
 
 class DedupSettings(_Group):

@@ -6,7 +6,10 @@ of fifty costs one article.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Literal
@@ -67,10 +70,25 @@ def sniff(head: bytes) -> Kind | None:
     return None
 
 
+class PrivateAddress(Exception):
+    def __init__(self, host: str, ip: str) -> None:
+        super().__init__(f"{host} resolves to {ip}")
+        self.host, self.ip = host, ip
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """The IP addresses `host` resolves to; none when it does not resolve (httpx then reports the failure)."""
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    except (OSError, UnicodeError):
+        return []
+
+
 class Fetcher:
     """One httpx client for many requests; use as a context manager, or call `close()`."""
 
-    def __init__(self, settings: FetchSettings, client: httpx.Client | None = None) -> None:
+    def __init__(self, settings: FetchSettings, client: httpx.Client | None = None,
+                 resolve: Callable[[str, int], list[str]] | None = None) -> None:
         self.settings = settings
         self.client = client or httpx.Client(
             timeout=httpx.Timeout(settings.timeout),
@@ -79,6 +97,18 @@ class Fetcher:
             headers={"User-Agent": settings.user_agent, "Accept": "text/html, application/xhtml+xml, "
                      "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"},
         )
+        if not settings.allow_private:
+            # A request hook sees every hop, so a public page cannot redirect into the internal network either. The
+            # name is resolved again to connect, so a DNS server that changes its answer in between is not stopped.
+            self.client.event_hooks["request"] = [*self.client.event_hooks["request"], self._refuse_private]
+        self.resolve = resolve or addresses
+
+    def _refuse_private(self, request: httpx.Request) -> None:
+        host = request.url.host
+        for address in self.resolve(host, request.url.port or (443 if request.url.scheme == "https" else 80)):
+            ip = ipaddress.ip_address(address.split("%")[0])
+            if not ip.is_global:
+                raise PrivateAddress(host, str(ip))
 
     def __enter__(self) -> Fetcher:
         return self
@@ -95,6 +125,9 @@ class Fetcher:
             return LoadFailure(url, "not an http(s) URL")
         try:
             return self._get(url, want)
+        except PrivateAddress as exc:
+            return LoadFailure(url, f"refused: {exc.host!r} is a local or private address ({exc.ip}); set "
+                                    "NEWSDESK_FETCH_ALLOW_PRIVATE=true to fetch from your own network")
         except httpx.TooManyRedirects:
             return LoadFailure(url, f"more than {self.settings.max_redirects} redirects")
         except httpx.TimeoutException:

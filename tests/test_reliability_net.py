@@ -109,7 +109,9 @@ def _cut(h: BaseHTTPRequestHandler) -> None:
 
 
 @pytest.fixture
-def web() -> Iterator[str]:
+def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    # The server listens on loopback, which newsdesk refuses to fetch from unless told to.
+    monkeypatch.setenv("NEWSDESK_FETCH_ALLOW_PRIVATE", "true")
     routes: dict[str, Handler] = {}
 
     class Serve(BaseHTTPRequestHandler):

@@ -245,6 +245,7 @@ def news_site(tmp_path):
 
 
 def test_urls_and_feeds_are_added(web, news_site):
+    web.settings.fetch = web.settings.fetch.model_copy(update={"allow_private": True})  # the site is on loopback
     summary, rows = add_articles(web, None, f"{news_site}/feed.xml\njavascript:alert(1)\n{news_site}/gone.html")
     assert rows[0][0] == f"{news_site}/feed.xml" and rows[0][1] == "Ferry service resumes" and rows[0][2] == "added"
     assert rows[1] == ("javascript:alert(1)", "", "failed", "not an http:// or https:// URL")
@@ -274,3 +275,11 @@ def test_share_needs_auth_unless_public():
     assert check_share(share=False, auth="", public=False) is None
     with pytest.raises(ConfigError, match="not USER:PASS"):
         parse_auth("nopassword")
+
+
+def test_a_url_on_this_machine_is_refused_by_default(web, news_site):
+    """A URL pasted into the chat must not reach the machine's own or internal services."""
+    summary, rows = add_articles(web, None, f"{news_site}/story.html\nhttp://169.254.169.254/latest/meta-data/")
+    assert summary == "2 failed"
+    assert "local or private address" in rows[0][3] and "NEWSDESK_FETCH_ALLOW_PRIVATE" in rows[0][3]
+    assert "169.254.169.254" in rows[1][3]
