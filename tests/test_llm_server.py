@@ -77,6 +77,8 @@ def test_checked_answers_over_the_nato_article(tmp_path, embedder, server):
     strict = _desk(tmp_path, embedder, server, strict=True)
     for question in ("What did Le Drian say?", "What did Le Drian say about Iran? Quote him."):
         shown = loose.ask(question)
+        # The model wrote something, so the check below has sentences to judge.
+        assert shown.sentences, shown.answer
         # Loose mode shows every sentence, flagged: a quotation absent from the article is never "supported".
         for s in shown.sentences:
             if not _quotes_in_article(Answer(question="", answer="", refused=False, sentences=[s])):
