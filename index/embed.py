@@ -32,6 +32,10 @@ _COUNT_CACHE = 50_000
 # Question-time encodes (a question, a few dozen sentences) are small: above this many texts torch keeps its own
 # thread count. Ingest encodes groups of 256 chunks.
 _SMALL_ENCODE = 64
+# A small encode is split into length-sorted batches where the padding saved outweighs a batch's fixed cost,
+# counted in tokens: a forward pass costs about as much as this many padded tokens beyond its rows (~9 ms of a
+# ~4.5 ms/sentence encode on one thread, bfloat16). One long sentence no longer pads 23 short ones to its length.
+_BATCH_COST_TOKENS = 120
 # Texts encoded alone whose vectors are remembered: retrieval, the re-ranker and the answerer each encode the
 # same question, and a text encoded alone always gets the same vector.
 _SINGLE_CACHE = 1024
@@ -146,8 +150,15 @@ class Embedder(Embeddings):
                 if hit is not None:
                     self._singles.move_to_end(texts[0])
                     return hit[None, :].copy()
-        with _few_threads(self.backend == "torch" and len(texts) <= _SMALL_ENCODE):
-            vectors = self._impl.encode(list(texts), self.batch_size).astype(np.float32, copy=False)
+        small = len(texts) <= _SMALL_ENCODE
+        with _few_threads(self.backend == "torch" and small):
+            if small and len(texts) > 1 and self.backend == "torch":
+                lengths = [min(n, self.max_tokens) for n in self.count_tokens_batch(list(texts))]
+                vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+                for rows in length_groups(lengths, _BATCH_COST_TOKENS):
+                    vectors[rows] = self._impl.encode([texts[i] for i in rows], self.batch_size)
+            else:
+                vectors = self._impl.encode(list(texts), self.batch_size).astype(np.float32, copy=False)
         if self.dtype != "float32":
             # bfloat16 pooling leaves norms ~0.997: renormalise so dot products stay cosines.
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -167,6 +178,30 @@ class Embedder(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode([text])[0].tolist()
+
+
+def length_groups(lengths: list[int], batch_cost: float) -> list[list[int]]:
+    """Indices of `lengths` in batches of similar length, minimising padded tokens plus `batch_cost` per batch.
+
+    Sorted longest first, the cheapest split into consecutive runs is exact by dynamic programming (a run costs
+    its size times its longest length, plus `batch_cost`); n is a few dozen, so n^2 steps are nothing.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    ordered = [lengths[i] for i in order]
+    n = len(ordered)
+    best = [0.0] + [float("inf")] * n
+    cut = [0] * (n + 1)
+    for end in range(1, n + 1):
+        for start in range(end):
+            cost = best[start] + (end - start) * ordered[start] + batch_cost
+            if cost < best[end]:
+                best[end], cut[end] = cost, start
+    groups = []
+    end = n
+    while end > 0:
+        groups.append(order[cut[end]:end])
+        end = cut[end]
+    return groups[::-1]
 
 
 _threads_lock = threading.Lock()

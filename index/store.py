@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -13,6 +15,10 @@ from core.types import Chunk, Filters
 from index.guard import Guarded, storage_error
 
 _PAGE = 2000
+# How long `count()` answers from memory after asking Chroma (~3 ms a call; a question asked it 3 times: filter
+# parsing and retrieval each check the BM25 twin against it, and the query clamped n_results with it). This
+# store's own writes forget it at once; another process's writes are seen after at most this long.
+_COUNT_FRESH_S = 0.5
 
 
 class VectorStore(Protocol):
@@ -86,6 +92,14 @@ class ChromaStore:
         # Disk full, read-only data dir, server gone: every collection call fails as a StoreError saying which.
         self.collection = Guarded(self.lc._collection, "use the vector store", home or ".", server)
         self.name = collection
+        self._count_lock = threading.Lock()
+        self._count: tuple[int, float] | None = None  # (count, monotonic time asked)
+        self._writes = 0  # bumped by every write, so a count read while one ran is not remembered
+
+    def _wrote(self) -> None:
+        with self._count_lock:
+            self._writes += 1
+            self._count = None
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Any = None, collection: str | None = None) -> ChromaStore:
@@ -105,12 +119,14 @@ class ChromaStore:
                 metadatas=[c.metadata() | {k: v for k, v in extra.get(c.article_id, {}).items() if v is not None}
                            for c in part],
             )
+            self._wrote()
 
     def update_article_metadata(self, article_id: str, values: Mapping[str, Any]) -> None:
         """Set metadata keys on every chunk of an article (a None value deletes the key); no re-embedding."""
         got = self.collection.get(where={"article_id": article_id}, include=[])
         if got["ids"]:
             self.collection.update(ids=got["ids"], metadatas=[dict(values) for _ in got["ids"]])
+            self._wrote()
 
     def article_text(self, article_id: str) -> str:
         """The text of an article put back together from its chunks, in order."""
@@ -134,10 +150,12 @@ class ChromaStore:
         ids = list(article_ids)
         for i in range(0, len(ids), _PAGE):
             self.collection.delete(where={"article_id": {"$in": ids[i : i + _PAGE]}})
+            self._wrote()
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         if chunk_ids:
             self.collection.delete(ids=list(chunk_ids))
+            self._wrote()
 
     def get(self, ids: Sequence[str]) -> list[Chunk]:
         if not ids:
@@ -146,12 +164,10 @@ class ChromaStore:
         return [Chunk.from_metadata(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
-        n = self.count()
-        if n == 0:
-            return []
+        # No count() first: Chroma (>= 1.5) returns what there is when asked for more, nothing when empty.
         res = self.collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, n),
+            n_results=k,
             where=where_clause(filters),
             include=["documents", "metadatas", "distances"],
         )
@@ -161,7 +177,17 @@ class ChromaStore:
         ]
 
     def count(self) -> int:
-        return int(self.collection.count())
+        """Chunks in the collection; asked of Chroma at most every `_COUNT_FRESH_S` unless this store wrote."""
+        with self._count_lock:
+            known, writes = self._count, self._writes
+        if known is not None and time.monotonic() - known[1] < _COUNT_FRESH_S:
+            return known[0]
+        asked = time.monotonic()
+        n = int(self.collection.count())
+        with self._count_lock:
+            if self._writes == writes:
+                self._count = (n, asked)
+        return n
 
     def iter_chunks(self) -> Iterator[Chunk]:
         offset = 0
