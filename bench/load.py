@@ -14,20 +14,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.servers import free_port, serve_env, stop, wait_until_serving  # noqa: E402
 
 # Question and follow-up pairs over the bundled NATO article; each follow-up only makes sense with its own history.
 PAIRS: list[tuple[str, str]] = [
@@ -48,43 +48,10 @@ class Session:
     error: str = ""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(home: Path, port: int, log: Path, command: str = "demo") -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update(NEWSDESK_HOME=str(home), HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               ANONYMIZED_TELEMETRY="False", PYTHONUNBUFFERED="1", PYTHONPATH=str(REPO))
     with log.open("w") as out:
         return subprocess.Popen([sys.executable, "-m", "ui", command, "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=home.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float = 300.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the server did not answer on {url} within {limit:.0f}s:\n{log.read_text()[-4000:]}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+                                cwd=home.parent, env=serve_env(home), stdout=out, stderr=subprocess.STDOUT)
 
 
 def client(url: str) -> Any:
@@ -162,7 +129,7 @@ def main() -> None:
         log = Path(tmp) / "serve.log"
         proc = start_server(home, port, log)
         try:
-            wait_ready(proc, url, log)
+            wait_until_serving(proc, url, log, limit=300)
             run_level(url, 1)  # warm-up: the model and the BM25 twin load on the first question
             levels = []
             for n in args.levels:
@@ -177,7 +144,7 @@ def main() -> None:
                 print(f"{n:>3} sessions: {row['requests']} requests, {row['errors']} errors, p50 {row['p50_s']}s, "
                       f"p95 {row['p95_s']}s, {row['throughput_rps']} req/s", file=sys.stderr)
         finally:
-            stop_server(proc)
+            stop(proc)
     print(json.dumps({"levels": levels, "cpus": os.cpu_count(), "rounds": args.rounds}))
 
 

@@ -1,4 +1,5 @@
-"""Real servers the tests start as subprocesses (newsdesk serve, chroma run, llama.cpp): port, readiness, stop."""
+"""Real servers the tests and benchmarks start as subprocesses (newsdesk serve, chroma run, llama.cpp): port,
+readiness, stop. No pytest here, so `bench/` can use it too: a failure raises RuntimeError with the server's log."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import REPO
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -34,7 +33,7 @@ def wait_until_serving(proc: subprocess.Popen, url: str, log: Path, limit: float
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"{proc.args[:3]} exited with {proc.returncode}:\n{_tail(log)}")
+            raise RuntimeError(f"{proc.args[:3]} exited with {proc.returncode}:\n{_tail(log)}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
@@ -42,7 +41,7 @@ def wait_until_serving(proc: subprocess.Popen, url: str, log: Path, limit: float
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)
-    pytest.fail(f"{proc.args[:3]} did not answer on {url}:\n{_tail(log)}")
+    raise RuntimeError(f"{proc.args[:3]} did not answer on {url} within {limit:.0f}s:\n{_tail(log)}")
 
 
 def stop(proc: subprocess.Popen) -> None:
