@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from bench.load import PAIRS, free_port, run_level, run_session, start_server, stop_server, wait_ready
+from bench.load import PAIRS, run_level, run_session, start_server
 from core.settings import Settings
 from index.handle import IndexHandle
 from qa.desk import Desk
 from tests.conftest import SAMPLE_DIR
+from tests.servers import free_port, stop, wait_until_serving
 from tests.test_reliability_inputs import assert_clean_failure
 from tests.test_reliability_storage import _clean_state, _corpus, _state
 
@@ -47,7 +48,7 @@ def test_twenty_concurrent_chat_sessions_keep_their_own_history(tmp_path, sample
     log = tmp_path / "serve.log"
     proc = start_server(home, port, log, command="serve")
     try:
-        wait_ready(proc, url, log)
+        wait_until_serving(proc, url, log)
         # One at a time first: what each question and follow-up must get.
         serial = {pair: run_session(url, -1, pair) for pair in PAIRS}
         for pair, session in serial.items():
@@ -62,7 +63,7 @@ def test_twenty_concurrent_chat_sessions_keep_their_own_history(tmp_path, sample
             assert [_essence(a) for a in s.answers] == [_essence(a) for a in serial[s.pair].answers], s.index
         assert proc.poll() is None
     finally:
-        stop_server(proc)
+        stop(proc)
     assert "Traceback" not in log.read_text()
 
 
