@@ -1,6 +1,6 @@
 """The refusal threshold's trade-off on dev, rgb-answer and rgb-reject: rejection vs false refusals vs accuracy.
 
-    .venv/bin/python bench/calibrate.py [--home-root DIR] [--grid 0.30:0.60:0.02]
+    .venv/bin/python bench/calibrate.py [--home DIR] [--grid 0.30:0.60:0.02]
 
 Every question is retrieved once; the extractive answer (and the citation check) is then redone at each threshold
 of the grid. The chosen threshold keeps false refusals <= 10% on both answerable sets and, among those, rejects
@@ -15,7 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
-from harness import DEFAULT_HOME_ROOT, REPO, SETS, history, items, open_desk
+from harness import DEFAULT_HOME, REPO, SETS, history, items, open_desk
 
 from qa.chain import retrieve_step
 from qa.extractive import ExtractiveAnswerer
@@ -33,14 +33,14 @@ def grid(spec: str) -> list[float]:
     return out
 
 
-def outcomes(name: str, home_root: Path, thresholds: list[float]) -> dict[float, list[tuple[bool, bool, bool]]]:
+def outcomes(name: str, home: Path, thresholds: list[float]) -> dict[float, list[tuple[bool, bool, bool]]]:
     """threshold -> per question (answerable, refused, correct)."""
-    desk = open_desk(name, home_root)
+    desk = open_desk(name, home)
     retrieve = retrieve_step(desk.retriever, desk.rewriter)
     answerers = {t: ExtractiveAnswerer(desk.handle.embedder, desk.settings.answer.model_copy(
         update={"refusal_threshold": t}), cache=desk.sentences) for t in thresholds}
     out: dict[float, list[tuple[bool, bool, bool]]] = {t: [] for t in thresholds}
-    for item in items(name):
+    for item in items(name, desk):
         step = retrieve(desk.request(item.question, history(item)))
         for t, answerer in answerers.items():
             answer = desk.checker.check_answer(answerer.answer(item.question, step.passages, query=step.focus))
@@ -80,12 +80,12 @@ def choose(table: dict[float, dict[str, dict]]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home-root", type=Path, default=DEFAULT_HOME_ROOT)
+    parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="data dir of the eval indexes")
     parser.add_argument("--grid", default="0.30:0.60:0.02", help="lo:hi:step")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=sorted(SETS))
     args = parser.parse_args()
     thresholds = grid(args.grid)
-    per_set = {name: outcomes(name, args.home_root, thresholds) for name in args.sets}
+    per_set = {name: outcomes(name, args.home, thresholds) for name in args.sets}
     table = {t: {name: rates(per_set[name][t]) for name in args.sets} for t in thresholds}
     cols = [(n, k) for n in args.sets for k in ("accuracy", "false_refusals", "rejection")
             if any(table[t][n][k] is not None for t in thresholds)]

@@ -1,6 +1,6 @@
 """Answer and retrieval quality of the current settings on dev, rgb-answer and rgb-reject (qa.metrics).
 
-    .venv/bin/python bench/quality.py rgb-answer rgb-reject [--home-root DIR] [--failures]
+    .venv/bin/python bench/quality.py rgb-answer rgb-reject [--home DIR] [--failures]
 
 Prints one summary line per set and writes the records to bench/out/quality-<set>.json.
 """
@@ -11,7 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
-from harness import DEFAULT_HOME_ROOT, REPO, SETS, open_desk, run
+from harness import DEFAULT_HOME, REPO, SETS, open_desk, run
 
 from qa.metrics import summarise, summarise_by_type
 
@@ -22,11 +22,11 @@ KEYS = ("hits@1", "hits@5", "mrr@10", "answer_accuracy", "citation_precision", "
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", choices=sorted(SETS))
-    parser.add_argument("--home-root", type=Path, default=DEFAULT_HOME_ROOT)
+    parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="data dir of the eval indexes")
     parser.add_argument("--failures", action="store_true", help="print every failed question")
     args = parser.parse_args()
     for name in args.sets:
-        desk = open_desk(name, args.home_root)
+        desk = open_desk(name, args.home)
         desk.handle.embedder.encode(["warm up"])
         records = run(desk, name)
         summary = summarise(records)
