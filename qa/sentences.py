@@ -27,6 +27,13 @@ _ABBREVIATIONS = frozenset({
 })
 _BOUNDARY = re.compile(r"[.!?\u2026]+[\u201d\u2019\"')\]]*(?=\s+[\u201c\u2018\"'(\[]?[A-Z0-9\u00c0-\u024f])")
 _LAST_WORD = re.compile(r"([\w.]+)\.$")
+# A dateline that opens a snippet or wire story ("Oct 19, 2021 ...", "19 October 2021 …") belongs to the
+# sentence it dates: split off, the date would be lost to a "when" question answered by the sentence after it.
+# The sentence is embedded without it, though: a date prefix pulls every snippet's vector towards every other's.
+_DATELINE = re.compile(
+    r"\s*(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}|"
+    r"\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}|\d{4}-\d\d-\d\d)"
+    r"\s*(?:\.\.\.|\u2026)", re.IGNORECASE)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -41,6 +48,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = 0
         for m in _BOUNDARY.finditer(body):
             head = body[start : m.start() + 1]
+            if start == 0 and _DATELINE.fullmatch(body[: m.end()]):
+                continue
             word = _LAST_WORD.search(head) if m.group().startswith(".") else None
             if word and (word.group(1).lower() in _ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))
                          or (word.group(1) in {"No", "Nos", "no"} and body[m.end():].lstrip()[:1].isdigit())):
@@ -57,6 +66,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if b > a:
             out.append((a, b))
     return out
+
+
+def without_dateline(sentence: str) -> str:
+    """The sentence without the dateline it may open with (what its meaning is embedded from)."""
+    m = _DATELINE.match(sentence)
+    return sentence[m.end():].lstrip() or sentence if m else sentence
 
 
 def chunk_key(chunk: Chunk) -> str:
@@ -101,7 +116,7 @@ class SentenceCache:
             texts = []
             for c, i in todo.values():
                 start, end = self.spans(c)[i]
-                texts.append(c.text[start:end])
+                texts.append(without_dateline(c.text[start:end]))
             encoded = np.asarray(self.embedder.encode(texts), dtype=np.float32)
             found.update(zip(todo, encoded, strict=True))
         with self._lock:

@@ -29,6 +29,15 @@ def test_titles_initials_months_and_numbers_do_not_split():
     assert _split("  \n\n ") == []
 
 
+def test_a_leading_dateline_stays_with_the_sentence_it_dates():
+    # Search snippets and wire copy open with their date; "When was it announced?" needs it in the sentence.
+    assert _split("Oct 19, 2021 ... Google has announced the Pixel 6. It costs $599.") == [
+        "Oct 19, 2021 ... Google has announced the Pixel 6.", "It costs $599."]
+    assert _split("19 October 2021 \u2026 Google did it.")[0] == "19 October 2021 \u2026 Google did it."
+    # Only at the start of a line: a date ending a sentence elsewhere still closes it.
+    assert _split("The launch. Oct 19, 2021 ... Next.") == ["The launch.", "Oct 19, 2021 ...", "Next."]
+
+
 class Counting:
     """The real model, counting the sentences it is asked to embed."""
 
