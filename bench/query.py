@@ -1,12 +1,12 @@
 """Warm query speed of `ask` (extractive) over the index of all 2,451 articles, and the process's memory.
 
-    NEWSDESK_HOME=/path/with/news-index .venv/bin/python bench/query.py [--home DIR] [--rounds 1]
+    .venv/bin/python bench/query.py [--home DIR]
 
-The index is the one `newsdesk ingest ../shared/data/news-articles.jsonl` builds (default: the bench's own home
-for that corpus, indexed on first use). After start-up and three warm-up questions outside the measured set,
-every question of dev.jsonl and rgb-answer.jsonl is asked once, each for the first time (no answer cache), and
-timed end to end (`Desk.ask`: rewrite, retrieval, answer, citation check). Targets: p50 <= 150 ms, p95 <= 400 ms,
-RSS <= 1.5 GB.
+The index is the one `newsdesk eval` builds for ../shared/data/news-articles.jsonl under DIR (default
+bench/out/home, shared with the other benches; indexed on first use). After start-up and three warm-up questions
+outside the measured set, every question of dev.jsonl and rgb-answer.jsonl is asked once, each for the first time
+(no answer cache), and timed end to end (`Desk.ask`: rewrite, retrieval, answer, citation check).
+Targets: p50 <= 150 ms, p95 <= 400 ms, RSS <= 1.5 GB.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import os
 import time
 from pathlib import Path
 
-from harness import DEFAULT_HOME_ROOT, REPO, SHARED, history, items
+from harness import DEFAULT_HOME, REPO, history, items, open_desk
 
-from core.settings import Settings
-from qa.desk import Desk
 from qa.metrics import nearest_rank
 
 TARGETS = {"p50_ms": 150.0, "p95_ms": 400.0, "rss_mb": 1536.0}
@@ -39,17 +37,11 @@ def rss_mb() -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=None, help="data dir holding the news-articles index")
+    parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="data dir of the eval indexes")
     args = parser.parse_args()
-    home = args.home or (Path(os.environ["NEWSDESK_HOME"]) if "NEWSDESK_HOME" in os.environ
-                         else DEFAULT_HOME_ROOT / "news-articles")
-    settings = Settings(home=home)
     started = time.perf_counter()
-    desk = Desk(settings)
-    if desk.handle.store.count() == 0:
-        print(f"indexing {SHARED / 'data/news-articles.jsonl'} into {home} (once, slow)", flush=True)
-        desk.ingest([SHARED / "data/news-articles.jsonl"])
-    desk.handle.bm25()
+    desk = open_desk("dev", args.home)
+    settings = desk.settings
     for q in WARM_UP:
         desk.ask(q)
     startup_s = time.perf_counter() - started

@@ -79,6 +79,10 @@ class RetrievalSettings(_Group):
     )
     rerank_depth: int = Field(default=20, ge=1, description="Fused candidates the re-ranker reorders.")
     rerank_weight: float = Field(default=0.3, ge=0, le=1, description="Share of the re-ranker's score in the order.")
+    rerank_sentences: int = Field(
+        default=12, ge=0,
+        description="Sentences the 'sentences' re-ranker embeds per question, the best by words and names (0 = all).",
+    )
 
 
 class AnswerSettings(_Group):
@@ -87,7 +91,9 @@ class AnswerSettings(_Group):
     )
     max_sentences: int = Field(default=4, ge=1, le=8, description="Most sentences an extractive answer keeps.")
     candidate_sentences: int = Field(
-        default=24, ge=0, description="Sentences the extractive answerer embeds per question (0 = all of them)."
+        default=16, ge=0,
+        description="Sentences the extractive answerer embeds per question, the best by words, names and the kind "
+        "of answer asked for (0 = all of them).",
     )
     refusal_threshold: float = Field(
         default=0.36,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,8 +27,8 @@ PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
 # Token counts remembered: the chunker counts each paragraph again as a packing unit, so half its tokenising
 # was repeated work. Bounded so a long-lived process does not grow with every article it has seen.
 _COUNT_CACHE = 50_000
-# Question-time encodes (a question, a few dozen sentences) are small: above this many texts torch keeps its own
-# thread count. Ingest encodes groups of 256 chunks.
+# Question-time encodes (a question, a few dozen sentences) are small and are split into length-sorted batches;
+# ingest encodes groups of 256 chunks as they come.
 _SMALL_ENCODE = 64
 # A small encode is split into length-sorted batches where the padding saved outweighs a batch's fixed cost,
 # counted in tokens: a forward pass costs about as much as this many padded tokens beyond its rows (~9 ms of a
@@ -113,6 +111,11 @@ class Embedder(Embeddings):
         # 64 bounds it at no measurable cost in speed; compiled kernels are the same, so are the vectors.
         os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "64")
         os.environ.setdefault("LRU_CACHE_CAPACITY", "64")
+        # OpenMP threads that finish a layer first sleep instead of spinning (read once, when torch loads). With
+        # spinning, a thread whose core another process holds stalls every layer: 24 sentences took 357 ms on two
+        # threads against 226 ms on one with one core busy; passive, 233 ms busy and 131 ms idle (one thread: 218),
+        # so question-time encodes use every core whatever the load. Bulk ingest pays ~6% when idle.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return _TorchBackend(self.model_path, self.device, self.dtype)
 
     @property
@@ -150,15 +153,13 @@ class Embedder(Embeddings):
                 if hit is not None:
                     self._singles.move_to_end(texts[0])
                     return hit[None, :].copy()
-        small = len(texts) <= _SMALL_ENCODE
-        with _few_threads(self.backend == "torch" and small):
-            if small and len(texts) > 1 and self.backend == "torch":
-                lengths = [min(n, self.max_tokens) for n in self.count_tokens_batch(list(texts))]
-                vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-                for rows in length_groups(lengths, _BATCH_COST_TOKENS):
-                    vectors[rows] = self._impl.encode([texts[i] for i in rows], self.batch_size)
-            else:
-                vectors = self._impl.encode(list(texts), self.batch_size).astype(np.float32, copy=False)
+        if 1 < len(texts) <= _SMALL_ENCODE and self.backend == "torch":
+            lengths = [min(n, self.max_tokens) for n in self.count_tokens_batch(list(texts))]
+            vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+            for rows in length_groups(lengths, _BATCH_COST_TOKENS):
+                vectors[rows] = self._impl.encode([texts[i] for i in rows], self.batch_size)
+        else:
+            vectors = self._impl.encode(list(texts), self.batch_size).astype(np.float32, copy=False)
         if self.dtype != "float32":
             # bfloat16 pooling leaves norms ~0.997: renormalise so dot products stay cosines.
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
@@ -202,42 +203,6 @@ def length_groups(lengths: list[int], batch_cost: float) -> list[list[int]]:
         groups.append(order[cut[end]:end])
         end = cut[end]
     return groups[::-1]
-
-
-_threads_lock = threading.Lock()
-_threads_users = 0
-_threads_saved = 0
-
-
-@contextmanager
-def _few_threads(active: bool) -> Iterator[None]:
-    """Run a small torch encode on one intra-op thread (the count is restored after the last one leaves).
-
-    A question's encodes are a few dozen sentences: splitting each layer over threads gains little, and when
-    another process holds a core the threads wait for each other at every layer. On the 2 shared cores this was
-    measured on, one thread encoded a question's sentences 3-8x faster than two. The thread count is
-    process-wide, so an ingest encoding meanwhile runs on one thread too until the question's encode ends.
-    Vectors agree with two threads' to ~1e-3 (bit-identical for many batch shapes, not all).
-    """
-    global _threads_users, _threads_saved
-    if not active:
-        yield
-        return
-    import torch
-
-    with _threads_lock:
-        if _threads_users == 0:
-            _threads_saved = torch.get_num_threads()
-            if _threads_saved != 1:
-                torch.set_num_threads(1)
-        _threads_users += 1
-    try:
-        yield
-    finally:
-        with _threads_lock:
-            _threads_users -= 1
-            if _threads_users == 0 and _threads_saved != 1:
-                torch.set_num_threads(_threads_saved)
 
 
 def cpu_has_bf16() -> bool:

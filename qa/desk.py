@@ -80,7 +80,9 @@ class Desk:
         if choice.lower() in {"", "none"}:
             return None
         if choice.lower() == "sentences":
-            scorer = ExtractiveAnswerer(self.handle.embedder, self.settings.answer, cache=self.sentences)
+            budget = self.settings.answer.model_copy(
+                update={"candidate_sentences": self.settings.retrieval.rerank_sentences})
+            scorer = ExtractiveAnswerer(self.handle.embedder, budget, cache=self.sentences)
             return SentenceReranker(scorer, weight)
         return CrossEncoderReranker(choice, weight, self.settings.embedding.device)
 

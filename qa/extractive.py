@@ -14,7 +14,7 @@ from core.types import Answer, Passage
 from index.bm25 import terms
 from qa.answer import build_answer, refusal
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
-from qa.sentences import SentenceCache
+from qa.sentences import SentenceCache, without_dateline
 
 # Words that make a question a question but say nothing about its topic.
 _QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "say", "tell", "did",
@@ -27,6 +27,10 @@ _ATTRIBUTED_TO_PRONOUN = re.compile(
     rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
 )
 _KIND_MISS = 0.8
+# In choosing which sentences to embed, one holding the kind of answer asked for (a date for "when") is worth
+# about a fifth of the question's words: with it, the 16 sentences embedded hold the 3 best of all of them for
+# 99% of dev and rgb-answer questions, as 24 did without it.
+_HOLDS_BONUS = 0.2
 _UNPINNED = 0.6
 _ASKS = 0.5
 _ECHO = 0.7
@@ -95,7 +99,8 @@ class ExtractiveAnswerer:
         out = []
         for i, p in enumerate(passages):
             for j, (start, end) in enumerate(self.cache.spans(p.chunk)):
-                out.append(Candidate(i, start, end, p.chunk.text[start:end], index=j))
+                # Scored without a leading dateline: every snippet has one, so it says nothing of the question.
+                out.append(Candidate(i, start, end, without_dateline(p.chunk.text[start:end]), index=j))
         return out
 
     def score(self, question: str, passages: Sequence[Passage], cands: list[Candidate]) -> None:
@@ -156,8 +161,10 @@ class ExtractiveAnswerer:
         by words, names and passage rank are embedded.
         """
         limit = self.settings.candidate_sentences
+        kind = answer_kind(question)
         order = sorted(range(len(cands)), key=lambda k: -(overlaps[k] + name_scores[k]
-                                                          + 0.3 / (1 + cands[k].passage)))
+                                                          + 0.3 / (1 + cands[k].passage)
+                                                          + _HOLDS_BONUS * holds_kind(kind, cands[k].text, question)))
         keep = sorted(order[:limit]) if limit else list(range(len(cands)))
         q_vec = np.asarray(self.embedder.encode([question])[0], dtype=np.float32)
         vectors = self.cache.sentence_vectors([(passages[cands[k].passage].chunk, cands[k].index) for k in keep])

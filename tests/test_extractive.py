@@ -71,3 +71,18 @@ def test_max_sentences_is_respected(embedder):
     answer = ExtractiveAnswerer(embedder, AnswerSettings(max_sentences=2)).answer(
         "What did Lopez say about the budget?", many)
     assert 1 <= len(answer.citations) <= 2
+
+
+def test_a_sentence_holding_the_kind_asked_for_is_embedded_within_a_small_budget(embedder):
+    # Three sentences share the question's words equally; only the last holds a date. With room for two, the date
+    # must be among those embedded, or the "when" question can only be answered by an echo.
+    passages = [_passage("The council budget drew a crowd. The council budget was debated for hours. "
+                         "The council budget was approved on March 3, 2024.")]
+    question = "When did the council approve the budget?"
+    answerer = ExtractiveAnswerer(embedder, AnswerSettings(candidate_sentences=2))
+    cands = answerer.candidates(passages)
+    answerer.score(question, passages, cands)
+    assert sum(c.score > 0 for c in cands) == 2  # the budget is respected
+    dated = next(c for c in cands if "March 3" in c.text)
+    assert dated.score == max(c.score for c in cands)
+    assert "March 3, 2024" in answerer.answer(question, passages).answer
