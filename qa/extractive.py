@@ -13,6 +13,7 @@ from core.settings import AnswerSettings
 from core.types import Answer, Passage
 from index.bm25 import terms
 from qa.answer import build_answer, refusal
+from qa.compound import split_compound
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
 from qa.sentences import SentenceCache, without_dateline
 
@@ -174,24 +175,31 @@ class ExtractiveAnswerer:
         return sims
 
     def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
-        cands = self.candidates(passages)
-        self.score(query or question, passages, cands)
-        ranked = sorted(cands, key=lambda c: -c.score)
-        threshold = self.settings.refusal_threshold
-        if not ranked or ranked[0].score < threshold:
+        """Each part of a compound question ("which actor plays Major, and which plays Charles?") is answered on
+        its own, with its share of `max_sentences`; a part no sentence answers is left out, all of them: refusal."""
+        parts = split_compound(query or question)
+        limit = max(1, self.settings.max_sentences // len(parts))
+        chosen: list[Candidate] = []
+        for part in parts:
+            cands = self.candidates(passages)
+            self.score(part, passages, cands)
+            ranked = sorted(cands, key=lambda c: -c.score)
+            if not ranked or ranked[0].score < self.settings.refusal_threshold:
+                continue
+            picked = self._select(ranked, passages, limit)
+            chosen += picked + self._continuations(picked, cands, passages, part)
+        if not chosen:
             return refusal(question, passages, query)
-        chosen = self._select(ranked, passages)
-        chosen += self._continuations(chosen, cands, passages, query or question)
         return build_answer(question, passages, self._article_order(chosen, passages), query)
 
-    def _select(self, ranked: list[Candidate], passages: Sequence[Passage]) -> list[Candidate]:
+    def _select(self, ranked: list[Candidate], passages: Sequence[Passage], limit: int) -> list[Candidate]:
         """The best sentence, then close runners-up: generously from its own article (the question often restates
         one sentence and asks for a detail of the next), strictly from other articles (they are cited too)."""
         best = ranked[0]
         lead = passages[best.passage].chunk.article_id
         chosen = [best]
         for cand in ranked[1:]:
-            if len(chosen) >= self.settings.max_sentences:
+            if len(chosen) >= limit:
                 break
             same = passages[cand.passage].chunk.article_id == lead
             floor = (_SAME_ARTICLE if same else _OTHER_ARTICLE) * best.score

@@ -1,0 +1,47 @@
+"""Compound questions ("Which actor plays Major, and which actor plays Charles?") as the parts each answer needs.
+
+An extractive answerer scores every sentence against the whole question, so the sentence that best answers one
+half wins twice and the other half goes unanswered. Split into parts, each part is answered on its own: the
+statement a question opens with ("Adm. Linda Fagan was nominated in April 2022. How many ...?") and the phrase
+its first part opens with ("In the fifth season of 'The Crown', which actor ...") are context of every part, and
+a later part's pronouns ("... sentenced him") get the names of the parts before it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from qa.followup import names
+from qa.sentences import split_sentences
+
+_WH = r"(?:which|what|who|whom|whose|when|where|why|how)"
+_PREP = r"(?:on|in|at|by|for|from|to|with|of|under|during|since|until)"
+# ", and which ...", " and on what date ...": a conjunction opening a new question, not a list of nouns.
+_JOIN = re.compile(rf",?\s+(?:and|while|but)\s+(?=(?:{_PREP}\s+)?{_WH}\b)", re.IGNORECASE)
+_OPENING = re.compile(rf"^(?P<lead>.*?,\s*)?(?=(?:{_PREP}\s+)?{_WH}\b)", re.IGNORECASE | re.DOTALL)
+_POINTS_BACK = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|it|its)\b", re.IGNORECASE)
+_MIN_WORDS = 3
+
+
+def split_compound(question: str) -> list[str]:
+    """The standalone parts of a compound question, or `[question]` when it asks one thing."""
+    text = " ".join(question.split())
+    sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
+    preface, asked = " ".join(sentences[:-1]), sentences[-1]
+    pieces = [p.strip(" ,;?") for p in _JOIN.split(asked)]
+    if len(pieces) < 2 or any(len(p.split()) < _MIN_WORDS for p in pieces):
+        return [question]
+    opening = _OPENING.match(pieces[0])
+    lead = (opening.group("lead") or "").strip() if opening else ""
+    parts: list[str] = []
+    known: list[str] = names(preface) if preface else []
+    for i, piece in enumerate(pieces):
+        part = piece if i == 0 or not lead else f"{lead} {piece}"
+        if preface:
+            part = f"{preface} {part}"
+        if i and _POINTS_BACK.search(piece):
+            carried = [n for n in known if n.lower() not in part.lower()]
+            part = " ".join([part, *carried[:3]])
+        known += [n for n in names(piece) if n not in known]
+        parts.append(part.rstrip(" ?") + "?")
+    return parts

@@ -1,0 +1,52 @@
+"""Compound questions are split into parts that each get their own answer sentences."""
+
+from core.settings import AnswerSettings
+from core.types import Chunk, Passage
+from qa.compound import split_compound
+from qa.extractive import ExtractiveAnswerer
+
+
+def test_parts_share_the_opening_phrase_and_the_statement_before_the_question():
+    assert split_compound("In the fifth season of 'The Crown', which actor plays John Major, and which actor plays "
+                          "Prince Charles?") == [
+        "In the fifth season of 'The Crown', which actor plays John Major?",
+        "In the fifth season of 'The Crown', which actor plays Prince Charles?",
+    ]
+    parts = split_compound("Adm. Linda Fagan was nominated in April 2022. How many years of service did she have, "
+                           "and on what date did the Senate confirm her?")
+    assert parts == ["Adm. Linda Fagan was nominated in April 2022. How many years of service did she have?",
+                     "Adm. Linda Fagan was nominated in April 2022. on what date did the Senate confirm her?"]
+
+
+def test_a_later_part_that_points_back_gets_the_names_before_it():
+    parts = split_compound("Which judge was displeased when R. Kelly skipped a hearing in Chicago, and which judge "
+                           "sentenced him to 30 years?")
+    assert parts[0] == "Which judge was displeased when R. Kelly skipped a hearing in Chicago?"
+    assert parts[1].startswith("which judge sentenced him to 30 years")
+    assert "R. Kelly" in parts[1]
+
+
+def test_one_question_stays_whole():
+    for question in ("What did Le Drian say?", "Which city and which country hosted it?",
+                     "Who won the cup and the league?", "What did he say, and why?"):
+        assert split_compound(question) == [question]
+
+
+def _passage(text: str, article: str, position: int = 0) -> Passage:
+    chunk = Chunk(id=Chunk.make_id(article, position), article_id=article, position=position, text=text,
+                  title=f"{article} news", source="Wire", published="2024-02-01")
+    return Passage(chunk=chunk, score=1.0 / (position + 1))
+
+
+def test_each_part_of_a_compound_question_is_answered(embedder):
+    passages = [
+        _passage("The council met on Monday. Mayor Ana Ruiz presented the new budget to the council. "
+                 "The budget plans a new library and a bigger park.", "budget"),
+        _passage("The city marathon drew runners from twelve countries. Kenyan runner Peter Oloo won the marathon "
+                 "in two hours and nine minutes. Heavy rain slowed the second half.", "marathon"),
+    ]
+    answer = ExtractiveAnswerer(embedder, AnswerSettings()).answer(
+        "Who presented the new budget to the council, and who won the city marathon?", passages)
+    assert not answer.refused
+    assert "Ana Ruiz" in answer.answer and "Peter Oloo" in answer.answer
+    assert {c.article_id for c in answer.citations} == {"budget", "marathon"}
