@@ -48,6 +48,7 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"share\s+this\b",
     r"follow\s+us\s+on\b",
     r"scroll\s+to\s+continue\b",
+    r"editor['\u2019]?s\s+note\b",
 )
 _BOILERPLATE = re.compile(_LEAD + r"(?:" + "|".join(BOILERPLATE_PATTERNS) + r")", re.IGNORECASE)
 

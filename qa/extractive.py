@@ -12,6 +12,7 @@ import numpy as np
 from core.settings import AnswerSettings
 from core.types import Answer, Passage
 from index.bm25 import terms
+from index.clean import is_boilerplate
 from qa.answer import build_answer, refusal
 from qa.compound import split_compound
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
@@ -120,7 +121,8 @@ class ExtractiveAnswerer:
         pinned_to = pins(question)
         kind = answer_kind(question)
         for cand, sim, overlap, name in zip(cands, sims, overlaps, name_scores, strict=True):
-            if sim is None:
+            # A boilerplate line ("Editor's note: for the latest, see ...") that an older index holds answers nothing.
+            if sim is None or is_boilerplate(cand.text):
                 cand.score = 0.0
                 continue
             score = 0.5 * sim + 0.3 * overlap + 0.2 * name if names else 0.6 * sim + 0.4 * overlap

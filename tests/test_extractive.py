@@ -86,3 +86,12 @@ def test_a_sentence_holding_the_kind_asked_for_is_embedded_within_a_small_budget
     dated = next(c for c in cands if "March 3" in c.text)
     assert dated.score == max(c.score for c in cands)
     assert "March 3, 2024" in answerer.answer(question, passages).answer
+
+
+def test_an_editors_pointer_line_in_an_older_index_answers_nothing(embedder):
+    # Indexed before cleaning dropped such lines: it shares the question's words but says nothing.
+    passages = [_passage("Editor's note: For the latest news on the Burning Man festival, see our updates here. "
+                         "Organisers said about 73,000 people were told to conserve food and water at Burning Man.")]
+    answer = ExtractiveAnswerer(embedder, AnswerSettings()).answer(
+        "What is the latest news on the Burning Man festival?", passages)
+    assert "Editor's note" not in answer.answer

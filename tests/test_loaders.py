@@ -91,7 +91,8 @@ def test_clean_text_paragraphs_boilerplate_and_trailing_spaces() -> None:
     raw = (
         "First line.   \r\nSame paragraph.\r\n\r\n\r\n\r\n\r\nSecond.\n\n\nALSO READ:\u00a0 Other story\n"
         "read more: elsewhere\nRelated: thing\nADVERTISEMENT\nSign up for alerts\nSubscribe now\n"
-        "Click here to win\nShare this article\nThird.\n\n\n"
+        "Click here to win\nShare this article\nEditor\u2019s note: For the latest news, see our updates here.\n"
+        "Third.\n\n\n"
     )
     assert clean_text(raw, None) == "First line.\nSame paragraph.\n\nSecond.\n\nThird."
 
