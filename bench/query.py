@@ -46,23 +46,30 @@ def main() -> None:
         desk.ask(q)
     startup_s = time.perf_counter() - started
 
-    questions = [(item.question, history(item)) for name in ("dev", "rgb-answer") for item in items(name)]
-    times = []
-    for question, turns in questions:
+    questions = [(name, item.question, history(item)) for name in ("dev", "rgb-answer") for item in items(name)]
+    times: dict[str, list[float]] = {}
+    for name, question, turns in questions:
         t0 = time.perf_counter()
         desk.ask(question, history=turns)
-        times.append((time.perf_counter() - t0) * 1000)
+        times.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
     rss, peak = rss_mb()
+    # Dev's questions are long and land on long news chunks; RGB's are short web-search queries. The targets are
+    # checked on the mix, and each set is reported on its own so neither hides behind the other.
+    every = [t for ts in times.values() for t in ts]
     result = {
         "articles": len(desk.handle.manifest.rows()), "chunks": desk.handle.store.count(),
-        "questions": len(times), "p50_ms": nearest_rank(times, 50), "p95_ms": nearest_rank(times, 95),
-        "max_ms": round(max(times), 1), "rss_mb": rss, "peak_rss_mb": peak, "startup_s": round(startup_s, 1),
+        "questions": len(every), "p50_ms": nearest_rank(every, 50), "p95_ms": nearest_rank(every, 95),
+        "max_ms": round(max(every), 1),
+        "by_set": {name: {"questions": len(ts), "p50_ms": nearest_rank(ts, 50), "p95_ms": nearest_rank(ts, 95)}
+                   for name, ts in times.items()}, "rss_mb": rss, "peak_rss_mb": peak, "startup_s": round(startup_s, 1),
         "answerer": settings.answer.answerer, "cpus": os.cpu_count(),
     }
     checks = {"p50_ms": result["p50_ms"], "p95_ms": result["p95_ms"], "rss_mb": peak}
     for key, value in checks.items():
         verdict = "ok" if value <= TARGETS[key] else "MISSED"
         print(f"{key:8} {value:>9} target <= {TARGETS[key]:g} {verdict}")
+    for name, row in result["by_set"].items():
+        print(f"{name:10} {row['questions']} questions: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms")
     out = REPO / "bench" / "out" / "query.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")
