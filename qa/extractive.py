@@ -117,17 +117,18 @@ class ExtractiveAnswerer:
         names = question_names(question)
         overlaps = [sum(idf[t] for t in q_terms if t in ts) / total if q_terms else 0.0 for ts in cand_terms]
         name_scores = [_name_score(names, c.text) for c in cands]
-        sims = self._similarities(question, passages, cands, overlaps, name_scores)
-        pinned_to = pins(question)
         kind = answer_kind(question)
-        for cand, sim, overlap, name in zip(cands, sims, overlaps, name_scores, strict=True):
+        holds = [holds_kind(kind, c.text, question) for c in cands]
+        sims = self._similarities(question, passages, cands, overlaps, name_scores, holds)
+        pinned_to = pins(question)
+        for cand, sim, overlap, name, held in zip(cands, sims, overlaps, name_scores, holds, strict=True):
             # A boilerplate line ("Editor's note: for the latest, see ...") that an older index holds answers nothing.
             if sim is None or is_boilerplate(cand.text):
                 cand.score = 0.0
                 continue
             score = 0.5 * sim + 0.3 * overlap + 0.2 * name if names else 0.6 * sim + 0.4 * overlap
             # A sentence without the kind of answer asked for, or one that only echoes the question, answers less.
-            if not holds_kind(kind, cand.text, question):
+            if not held:
                 score *= _KIND_MISS
             if new_terms(cand.text, question) < 2:
                 score *= _ECHO
@@ -156,18 +157,16 @@ class ExtractiveAnswerer:
                 cand.score *= 1 + _VOTE * min(votes, _VOTES) / _VOTES
 
     def _similarities(self, question: str, passages: Sequence[Passage], cands: list[Candidate],
-                      overlaps: list[float], name_scores: list[float]) -> list[float | None]:
+                      overlaps: list[float], name_scores: list[float], holds: list[bool]) -> list[float | None]:
         """Cosine of each shortlisted sentence to the question; None for those not worth embedding.
 
         Embedding every sentence of every passage is most of the time of an answer; sentences sharing no word or
         name with the question and far down the ranking almost never win, so only the best `candidate_sentences`
-        by words, names and passage rank are embedded.
+        by words, names, passage rank and holding the kind of answer asked for are embedded.
         """
         limit = self.settings.candidate_sentences
-        kind = answer_kind(question)
-        order = sorted(range(len(cands)), key=lambda k: -(overlaps[k] + name_scores[k]
-                                                          + 0.3 / (1 + cands[k].passage)
-                                                          + _HOLDS_BONUS * holds_kind(kind, cands[k].text, question)))
+        order = sorted(range(len(cands)), key=lambda k: -(overlaps[k] + name_scores[k] + 0.3 / (1 + cands[k].passage)
+                                                          + _HOLDS_BONUS * holds[k]))
         keep = sorted(order[:limit]) if limit else list(range(len(cands)))
         q_vec = np.asarray(self.embedder.encode([question])[0], dtype=np.float32)
         vectors = self.cache.sentence_vectors([(passages[cands[k].passage].chunk, cands[k].index) for k in keep])
