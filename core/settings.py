@@ -30,6 +30,19 @@ def packaged_model_path() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / "model")
 
 
+def bundled_reading_model(name: str) -> str:
+    """Path of one of newsdesk's own trained reading models (the `reader` room of the repository)."""
+    spec = importlib.util.find_spec("reader")
+    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name if spec and \
+        spec.submodule_search_locations else None
+    if path is None or not (path / "config.json").is_file():
+        raise ConfigError(
+            f"newsdesk's reading model {name!r} is missing (looked in {str(path)!r}): reinstall newsdesk, run "
+            "`make train`, or set NEWSDESK_READING_READER / NEWSDESK_READING_VERIFIER to a model directory or 'off'."
+        )
+    return str(path)
+
+
 class _Group(BaseModel):
     # A misspelled setting must be an error, not a silently ignored default.
     model_config = ConfigDict(extra="forbid")
@@ -109,6 +122,43 @@ class AnswerSettings(_Group):
     )
 
 
+class ReadingSettings(_Group):
+    reader: str = Field(
+        default="off",
+        description="Answer reader: a local cross-encoder directory scoring (question, sentence); 'bundled' means "
+        "newsdesk's own (reader/models/answer-reader), 'off' the heuristic sentence score alone.",
+    )
+    verifier: str = Field(
+        default="off",
+        description="Citation verifier: a local cross-encoder directory scoring (evidence, claim); 'bundled' means "
+        "newsdesk's own (reader/models/citation-verifier), 'off' the word-overlap and similarity check alone.",
+    )
+    reader_threshold: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Reader probability below which no sentence answers and the answer is a refusal (calibrated by "
+        "bench/calibrate.py).",
+    )
+    verifier_threshold: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Verifier probability below which a sentence is not supported by its citation (calibrated by "
+        "bench/calibrate.py).",
+    )
+    reader_candidates: int = Field(
+        default=12, ge=1, le=64,
+        description="Sentences per question (or part of one) the reader scores: the best by the heuristic score.",
+    )
+    device: str = Field(default="cpu", description="Torch device of the reading models.")
+
+    def resolved(self, which: Literal["reader", "verifier"]) -> str | None:
+        """The model directory of `which`, or None when it is off."""
+        value = (self.reader if which == "reader" else self.verifier).strip()
+        if value.lower() in {"off", "none", ""}:
+            return None
+        if value.lower() == "bundled":
+            return bundled_reading_model("answer-reader" if which == "reader" else "citation-verifier")
+        return value
+
+
 class LLMSettings(_Group):
     base_url: str = Field(default="http://127.0.0.1:11434/v1", description="OpenAI-compatible server URL.")
     api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key for the OpenAI-compatible server.")
@@ -170,6 +220,7 @@ class Settings(BaseSettings):
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answering and refusal.")
+    reading: ReadingSettings = Field(default_factory=ReadingSettings, description="Trained reading models.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="LLM backend (opt-in).")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings, description="Chroma server mode (opt-in).")
     ui: UISettings = Field(default_factory=UISettings, description="Web chat.")

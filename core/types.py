@@ -100,6 +100,7 @@ class AnswerSentence(BaseModel):
     text: str
     citations: list[int]
     supported: bool = True
+    reason: str = ""  # why the citation check judged it so ("verbatim in [1]", "verifier 0.12: ...")
 
 
 class Answer(BaseModel):

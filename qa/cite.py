@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.settings import AnswerSettings
+from core.settings import AnswerSettings, ReadingSettings
 from core.types import Answer, AnswerSentence, Citation, Passage
 from index.bm25 import terms
 from qa.answer import citation_for, defuse_markers, refusal
@@ -108,12 +108,20 @@ def _figures(text: str) -> set[str]:
     return {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(text)}
 
 
+# Evidence windows the verifier reads per cited passage: its sentences closest to the claim, each with its
+# neighbours (a quote's speaker is often named one sentence away).
+_WINDOWS = 2
+
+
 class CitationChecker:
     def __init__(self, embedder: object, settings: AnswerSettings | None = None,
-                 cache: SentenceCache | None = None) -> None:
+                 cache: SentenceCache | None = None, verifier: object | None = None,
+                 reading: ReadingSettings | None = None) -> None:
         self.embedder = embedder
         self.settings = settings or AnswerSettings()
         self.cache = cache or SentenceCache(embedder)
+        self.verifier = verifier  # a CitationVerifier (qa.reading); None: word overlap and similarity decide
+        self.reading = reading or ReadingSettings()
 
     def check_text(self, question: str, text: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
         """An LLM's raw answer -> a checked `Answer` (or the refusal)."""
@@ -148,6 +156,26 @@ class CitationChecker:
             verdicts[k] = self._verdict(drafts[k], vector, passages, vectors)
         return [v or Verdict(False, 0.0, {}, "no citation") for v in verdicts]
 
+    def _verify(self, draft: Draft, passages: Sequence[Passage], vectors: dict[int, np.ndarray],
+                vector: np.ndarray, quotes: dict[int, tuple[int, int]]) -> Verdict:
+        """The trained verifier's judgement of the claim against the cited passages' closest sentences."""
+        windows: list[tuple[int, tuple[int, int], str]] = []
+        for i in draft.cites:
+            spans = self.cache.spans(passages[i].chunk)
+            if not len(vectors[i]):
+                continue
+            text = passages[i].chunk.text
+            for j in np.argsort(-(vectors[i] @ vector))[:_WINDOWS]:
+                lo, hi = max(0, int(j) - 1), min(len(spans) - 1, int(j) + 1)
+                windows.append((i, spans[int(j)], defuse_markers(text[spans[lo][0] : spans[hi][1]])))
+        prob, best = self.verifier.support(draft.text, [w for _, _, w in windows])
+        if best >= 0:
+            i, span, _ = windows[best]
+            quotes = {**quotes, i: span}
+        if prob >= self.reading.verifier_threshold:
+            return Verdict(True, prob, quotes, f"verifier {prob:.2f}: the cited passage says this")
+        return Verdict(False, prob, quotes, f"verifier {prob:.2f}: the cited passage does not say this")
+
     def _verbatim(self, draft: Draft, passages: Sequence[Passage]) -> Verdict | None:
         """A sentence copied from a cited passage (the extractive answerer's) is supported by that sentence."""
         target = normalise(draft.text).strip(_SOFT)
@@ -157,7 +185,7 @@ class CitationChecker:
             chunk = passages[i].chunk
             for start, end in self.cache.spans(chunk):
                 if target in normalise(defuse_markers(chunk.text[start:end])):
-                    return Verdict(True, 1.0, {i: (start, end)})
+                    return Verdict(True, 1.0, {i: (start, end)}, "verbatim in the cited passage")
         return None
 
     def _verdict(self, draft: Draft, vector: np.ndarray, passages: Sequence[Passage],
@@ -180,6 +208,8 @@ class CitationChecker:
         figures = _figures(draft.text) - _figures(context)
         if figures:
             return Verdict(False, 0.0, quotes, f"figure not in the cited passage: {sorted(figures)[0]}")
+        if self.verifier is not None:
+            return self._verify(draft, passages, vectors, vector, quotes)
         words = set(terms(draft.text))
         recall = len(words & set(terms(context))) / len(words) if words else 0.0
         score = 0.5 * recall + 0.5 * best
@@ -208,7 +238,8 @@ class CitationChecker:
                     numbers[key] = len(citations) + 1
                     citations.append(citation_for(numbers[key], passages[i], passages[i].chunk.text[start:end]))
                 ns.append(numbers[key])
-            sentences.append(AnswerSentence(text=defuse_markers(d.text), citations=ns, supported=v.supported))
+            sentences.append(AnswerSentence(text=defuse_markers(d.text), citations=ns, supported=v.supported,
+                                            reason=v.reason))
         text = " ".join(f"{s.text} " + "".join(f"[{n}]" for n in s.citations) if s.citations else s.text
                         for s in sentences)
         return Answer(question=question, answer=text.strip(), refused=False, citations=citations,

@@ -18,6 +18,7 @@ from qa.cite import CitationChecker
 from qa.extractive import ExtractiveAnswerer
 from qa.filters import describe, merge, parse_constraints
 from qa.followup import LLMRewriter, carry_context
+from qa.reading import AnswerReader, CitationVerifier
 from qa.rerank import CrossEncoderReranker, Reranker, SentenceReranker
 from qa.retrieve import HybridRetriever
 from qa.sentences import SentenceCache
@@ -39,8 +40,19 @@ class Desk:
         return SentenceCache(self.handle.embedder)
 
     @cached_property
+    def reader(self) -> AnswerReader | None:
+        path = self.settings.reading.resolved("reader")
+        return AnswerReader(path, self.settings.reading.device) if path else None
+
+    @cached_property
+    def verifier(self) -> CitationVerifier | None:
+        path = self.settings.reading.resolved("verifier")
+        return CitationVerifier(path, self.settings.reading.device) if path else None
+
+    @cached_property
     def checker(self) -> CitationChecker:
-        return CitationChecker(self.handle.embedder, self.settings.answer, cache=self.sentences)
+        return CitationChecker(self.handle.embedder, self.settings.answer, cache=self.sentences,
+                               verifier=self.verifier, reading=self.settings.reading)
 
     @cached_property
     def chat_model(self) -> Any:
@@ -58,7 +70,8 @@ class Desk:
         if self._answerer is not None:
             return self._answerer
         if self.chat_model is None:
-            return ExtractiveAnswerer(self.handle.embedder, self.settings.answer, cache=self.sentences)
+            return ExtractiveAnswerer(self.handle.embedder, self.settings.answer, cache=self.sentences,
+                                      reader=self.reader, reading=self.settings.reading)
         from qa.llm import LLMAnswerer
 
         where = (f"the LLM server at {self.settings.llm.base_url}" if self.settings.answer.answerer == "openai"

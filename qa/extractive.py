@@ -9,13 +9,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.settings import AnswerSettings
+from core.settings import AnswerSettings, ReadingSettings
 from core.types import Answer, Passage
 from index.bm25 import terms
 from index.clean import is_boilerplate
 from qa.answer import build_answer, refusal
 from qa.compound import split_compound
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
+from qa.reader_select import read, select
 from qa.sentences import SentenceCache, without_dateline
 
 # Words that make a question a question but say nothing about its topic.
@@ -53,6 +54,7 @@ class Candidate:
     text: str
     score: float = 0.0
     index: int = 0  # sentence number within its chunk (the sentence cache's key)
+    prob: float = 0.0  # the reader's probability that it answers, when a reader read it
 
 
 def question_names(question: str) -> list[str]:
@@ -92,10 +94,13 @@ class ExtractiveAnswerer:
     """Scores every sentence of the passages against the question and keeps the best, cited, in article order."""
 
     def __init__(self, embedder: object, settings: AnswerSettings | None = None,
-                 cache: SentenceCache | None = None) -> None:
+                 cache: SentenceCache | None = None, reader: object | None = None,
+                 reading: ReadingSettings | None = None) -> None:
         self.embedder = embedder
         self.settings = settings or AnswerSettings()
         self.cache = cache or SentenceCache(embedder)
+        self.reader = reader  # an AnswerReader (qa.reading); None: the heuristic score decides alone
+        self.reading = reading or ReadingSettings()
 
     def candidates(self, passages: Sequence[Passage]) -> list[Candidate]:
         out = []
@@ -184,6 +189,12 @@ class ExtractiveAnswerer:
         for part in parts:
             cands = self.candidates(passages)
             self.score(part, passages, cands)
+            if self.reader is not None:
+                # The fewest sentences that answer: one or two, one per part of a compound question.
+                picked = select(read(self.reader, self.reading, part, passages, cands), passages, self.reading,
+                                min(limit, 2 if len(parts) == 1 else 1))
+                chosen += picked + self._continuations(picked, cands, passages, part, quotes_only=True)
+                continue
             ranked = sorted(cands, key=lambda c: -c.score)
             if not ranked or ranked[0].score < self.settings.refusal_threshold:
                 continue
@@ -208,8 +219,8 @@ class ExtractiveAnswerer:
                 chosen.append(cand)
         return chosen
 
-    def _continuations(self, chosen: list[Candidate], cands: list[Candidate],
-                       passages: Sequence[Passage], question: str) -> list[Candidate]:
+    def _continuations(self, chosen: list[Candidate], cands: list[Candidate], passages: Sequence[Passage],
+                       question: str, quotes_only: bool = False) -> list[Candidate]:
         """The sentence after a chosen one when it carries it on: the rest of a quote, a sentence about the same
         subject ("He ...", "“...”"), or the detail asked for (a date, figure or name) the chosen one lacks."""
         kind = answer_kind(question)
@@ -227,7 +238,9 @@ class ExtractiveAnswerer:
                 continue
             nxt = by_place[i]
             same_article = passages[nxt.passage].chunk.article_id == passages[cand.passage].chunk.article_id
-            if same_article and id(nxt) not in taken and _follows(cand.text, nxt.text, kind, question):
+            follows = continues_quote(cand.text, nxt.text) if quotes_only else _follows(cand.text, nxt.text, kind,
+                                                                                          question)
+            if same_article and id(nxt) not in taken and follows:
                 taken.add(id(nxt))
                 extra.append(nxt)
         return extra

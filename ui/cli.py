@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,44 +10,14 @@ from typing import Annotated
 import typer
 
 from core.errors import ConfigError, SourceError
-from core.settings import Settings
-from core.types import Filters
+from ui.cli_common import PARTIAL_EXIT, SAMPLE_DIR, cli_filters, load_settings, make_desk
+from ui.cli_eval import eval_command
+from ui.cli_index import print_ingest_report, remove_command
 from ui.errors import cli_errors
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Chat Q&A over news articles, with checked citations."
 )
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
-# Exit code of `ingest` when some inputs failed and the rest went in (documented in the README).
-PARTIAL_EXIT = 3
-
-
-def _settings() -> Settings:
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    try:
-        return Settings()
-    except Exception as exc:  # pydantic's ValidationError lists each bad NEWSDESK_* value
-        raise ConfigError(f"invalid configuration: {exc}") from exc
-
-
-def _desk(settings: Settings | None = None):  # noqa: ANN202 - imported lazily: torch start-up is slow
-    from qa.desk import Desk
-
-    return Desk(settings or _settings())
-
-
-def _filters(since: str | None, until: str | None, sources: list[str] | None) -> Filters:
-    from index.dates import iso_date
-
-    def check(name: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        iso = iso_date(value)
-        if iso is None:
-            raise ConfigError(f"--{name} {value!r} is not a date: use YYYY-MM-DD")
-        return iso
-
-    return Filters(since=check("since", since), until=check("until", until), sources=list(sources or []))
 
 
 @app.command()
@@ -71,11 +40,9 @@ def ingest(
     Examples: newsdesk ingest data/sample ~/news/dump.jsonl https://example.com/rss.xml;
     newsdesk ingest --urls links.txt; newsdesk ingest --prune ~/news
     """
-    from ui.cli_index import print_ingest_report
-
     if not (paths or urls or prune):
         raise ConfigError("nothing to ingest: give files, folders, feeds or URLs, --urls FILE or --prune FOLDER")
-    desk = _desk()
+    desk = make_desk()
     report = desk.ingest(
         list(paths or []), url_lists=list(urls or []), prune=list(prune or []), strict=strict,
         progress=not as_json and sys.stderr.isatty(), notify=lambda m: print(m, file=sys.stderr),
@@ -103,7 +70,7 @@ def ask(
     if k is not None and k < 1:
         raise ConfigError(f"--k must be at least 1, got {k}")
     turns = _load_history(history) if history else []
-    answer = _desk().ask(question, history=turns, filters=_filters(since, until, source), k=k)
+    answer = make_desk().ask(question, history=turns, filters=cli_filters(since, until, source), k=k)
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
         return
@@ -129,7 +96,7 @@ def _load_history(path: Path):  # noqa: ANN202
 @cli_errors
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Articles, chunks, sources and date range of the index."""
-    info = _desk().status()
+    info = make_desk().status()
     if as_json:
         print(json.dumps(info))
         return
@@ -158,9 +125,9 @@ def serve(
     """Serve the web chat. Example: newsdesk serve --port 7860"""
     from ui.web import launch
 
-    settings = _settings()
+    settings = load_settings()
     launch(
-        _desk(settings),
+        make_desk(settings),
         host=host or settings.ui.host,
         port=port or settings.ui.port,
         share=share,
@@ -178,18 +145,14 @@ def demo(
     """Index the bundled NATO article if the index is empty, then serve the chat."""
     from ui.web import launch
 
-    settings = _settings()
-    desk = _desk(settings)
+    settings = load_settings()
+    desk = make_desk(settings)
     if desk.handle.store.count() == 0:
         print(desk.ingest([SAMPLE_DIR]).summary())
     launch(desk, host=host or settings.ui.host, port=port or settings.ui.port)
 
 
-from ui.cli_eval import eval_command  # noqa: E402 - registered after the commands it reuses (_filters, _settings)
-
 app.command(name="eval")(eval_command)
-
-from ui.cli_index import remove_command  # noqa: E402
 
 app.command(name="remove")(remove_command)
 

@@ -87,14 +87,14 @@ def eval_command(
     from qa.evalset import load_dataset
     from qa.evaluate import run_eval
     from qa.report import compare_records, compare_summaries, load_report, rich_table, write_report
-    from ui.cli import _filters, _settings
+    from ui.cli_common import cli_filters, load_settings
 
     if k < 1:
         raise ConfigError(f"--k must be at least 1, got {k}")
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be at least 1, got {limit}")
-    filters = _filters(since, until, source)
-    settings = _with_overrides(_settings(), answerer, passages)
+    filters = cli_filters(since, until, source)
+    settings = _with_overrides(load_settings(), answerer, passages)
     # Bad inputs fail before the (possibly long) indexing starts.
     items = load_dataset(dataset)[:limit]
     old = load_report(compare) if compare is not None else None

@@ -44,14 +44,14 @@ def remove_command(
     """
     from index.dates import iso_date
     from index.remove import remove
-    from ui.cli import PARTIAL_EXIT, _desk
+    from ui.cli_common import PARTIAL_EXIT, make_desk
 
     day = iso_date(before) if before is not None else None
     if before is not None and day is None:
         raise ConfigError(f"--before {before!r} is not a date: use YYYY-MM-DD")
     if not (article_id or source or before):
         raise ConfigError("say what to remove: --id ID, --source NAME and/or --before YYYY-MM-DD")
-    desk = _desk()
+    desk = make_desk()
     report = remove(desk.handle, ids=article_id or [], sources=source or [], before=day, dry_run=dry_run,
                     notify=lambda m: print(m, file=sys.stderr))
     if dry_run and not as_json:

@@ -57,7 +57,8 @@ def answer_markdown(answer: Answer) -> str:
         text = escape_markdown(s.text)
         if not s.supported:
             cited = ", ".join(f"[{n}]" for n in s.citations) or "any passage"
-            text = f"⚠️ *{text}* **(not supported by {escape_markdown(cited)})**"
+            why = f": {escape_markdown(s.reason)}" if s.reason else ""
+            text = f"⚠️ *{text}* **(not supported by {escape_markdown(cited)}{why})**"
         parts.append(f"{text} {marks}".rstrip())
     return " ".join(parts)
 

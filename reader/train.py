@@ -1,0 +1,88 @@
+"""Fine-tunes the answer reader and the citation verifier from the packaged all-MiniLM-L6-v2 weights.
+
+    python -m reader.train [--only reader|verifier] [--epochs N] [--out reader/models]
+
+Seeded and CPU-sized (minutes on 2 cores): one cross-encoder head on MiniLM per model, binary cross-entropy,
+sentence-transformers' CrossEncoderTrainer (needs the `train` extra: datasets, accelerate). The weights are saved
+in fp16 (half the size; loaded back as fp32), and `reader.card` then measures them on the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from core.settings import packaged_model_path
+from reader.dataset import as_pairs, load_articles, reader_pairs, verifier_examples
+
+MODELS = Path(__file__).resolve().parent / "models"
+SEED = 13
+MAX_LENGTH = {"reader": 128, "verifier": 160}
+EPOCHS = {"reader": 2, "verifier": 3}
+
+
+def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int, seed: int = SEED) -> Path:
+    import torch
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    random.Random(seed).shuffle(pairs)
+    data = Dataset.from_dict({"first": [a for a, _, _ in pairs], "second": [b for _, b, _ in pairs],
+                              "label": [float(y) for *_, y in pairs]})
+    model = CrossEncoder(packaged_model_path(), num_labels=1, max_length=MAX_LENGTH[name], device="cpu",
+                         local_files_only=True)
+    positives = sum(y for *_, y in pairs) or 1.0
+    # Negatives outnumber positives several times over: weighting the positives keeps the probabilities usable
+    # as they are (calibration then only picks a threshold).
+    loss = BinaryCrossEntropyLoss(model, pos_weight=torch.tensor((len(pairs) - positives) / positives) ** 0.5)
+    with tempfile.TemporaryDirectory() as tmp:
+        args = CrossEncoderTrainingArguments(
+            output_dir=tmp, num_train_epochs=epochs, per_device_train_batch_size=32, learning_rate=4e-5,
+            warmup_ratio=0.1, weight_decay=0.01, seed=seed, data_seed=seed, save_strategy="no", logging_steps=50,
+            report_to="none", use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
+        )
+        CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
+    target = out / ("answer-reader" if name == "reader" else "citation-verifier")
+    card = target / "README.md"
+    kept = card.read_text(encoding="utf-8") if card.exists() else None
+    shutil.rmtree(target, ignore_errors=True)
+    model.model.half()
+    model.save(str(target), safe_serialization=True)
+    if kept is not None:
+        card.write_text(kept, encoding="utf-8")  # the card is ours (reader.card), not the library's template
+    print(f"{name}: {len(pairs)} pairs, {int(positives)} positive, {epochs} epochs -> {target}")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["reader", "verifier"])
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--out", type=Path, default=MODELS)
+    args = parser.parse_args()
+    articles = load_articles()
+    if args.only in (None, "reader"):
+        pairs = reader_pairs(articles, "train", SEED)
+        train("reader", pairs, args.out, args.epochs or EPOCHS["reader"])
+    if args.only in (None, "verifier"):
+        pairs = as_pairs(verifier_examples(articles, "train", SEED))
+        train("verifier", pairs, args.out, args.epochs or EPOCHS["verifier"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""The reading models inside answers: the detail asked for, the right speaker, near misses refused, short answers,
+and an LLM's flipped negation flagged end to end through `ask --json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import SAMPLE_DIR
+from tests.scripted_llm import scripted_server
+
+HARBOUR = """Dunmore council approves harbour wall repairs after winter storms
+
+DUNMORE, Feb. 6 - Dunmore's council on Tuesday approved a plan to repair the harbour wall damaged by January's storms.
+
+The repairs will cost 2.4 million euros and are due to start in April, council engineer Niamh Calloway said.
+
+Councillors voted 9 to 3 in favour after a two-hour debate at the town hall.
+
+\u201cWe cannot leave the fishing fleet exposed for another winter,\u201d Mayor Brendan Toal said.
+
+Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.
+
+\u201cThe terminal floods every spring and nobody has costed it,\u201d she said.
+"""
+
+
+@pytest.fixture
+def harbour_desk(desk, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "dunmore-harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    assert desk.ingest([folder]).ok
+    return desk
+
+
+def test_the_answer_is_the_detail_asked_for_in_one_or_two_sentences(harbour_desk):
+    answer = harbour_desk.ask("How much will the Dunmore harbour repairs cost?")
+    assert not answer.refused
+    assert "2.4 million euros" in answer.answer
+    assert 1 <= len(answer.sentences) <= 2
+    assert all(s.supported and s.reason for s in answer.sentences)
+
+
+def test_a_follow_up_about_another_person_answers_about_that_person(harbour_desk):
+    from qa.chain import Turn
+
+    first = harbour_desk.ask("What did Mayor Brendan Toal say about the harbour?")
+    assert "fishing fleet" in first.answer
+    turn = Turn(question=first.question, answer=first.answer, query=first.query)
+    second = harbour_desk.ask("And what did the opposition councillor say?", history=[turn])
+    assert "ferry terminal" in second.answer or "terminal floods" in second.answer, second.answer
+    assert "fishing fleet" not in second.answer
+
+
+@pytest.mark.parametrize("question", [
+    "How much will the Dunmore ferry terminal repairs cost?",
+    "What did Niamh Calloway say about the ferry terminal flooding?",
+])
+def test_near_miss_questions_are_refused(harbour_desk, question):
+    assert harbour_desk.ask(question).refused
+
+
+LE_DRIAN_FLIPPED = "Le Drian said that European defense is possible without NATO [1]."
+
+
+@pytest.mark.slow
+def test_an_llm_sentence_with_a_flipped_negation_is_flagged_in_ask_json(tmp_path):
+    home = tmp_path / "home"
+    env = {**os.environ, "NEWSDESK_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    ingest = subprocess.run([sys.executable, "-m", "ui", "ingest", str(SAMPLE_DIR)], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert ingest.returncode == 0, ingest.stderr
+    # The scripted server stands in for a real LLM, which cannot run here: it says exactly the flipped sentence.
+    with scripted_server(LE_DRIAN_FLIPPED) as (base_url, received):
+        llm_env = {**env, "NEWSDESK_ANSWER_ANSWERER": "openai", "NEWSDESK_LLM_BASE_URL": base_url,
+                   "NEWSDESK_ANSWER_STRICT_CITATIONS": "false"}
+        shown = subprocess.run([sys.executable, "-m", "ui", "ask", "What did Le Drian say?", "--json"],
+                               env=llm_env, capture_output=True, text=True, timeout=600)
+        strict = subprocess.run([sys.executable, "-m", "ui", "ask", "What did Le Drian say?", "--json"],
+                                env={**llm_env, "NEWSDESK_ANSWER_STRICT_CITATIONS": "true"}, capture_output=True,
+                                text=True, timeout=600)
+    assert received, "the answerer never called the scripted server"
+    assert shown.returncode == 0, shown.stderr
+    sentences = json.loads(shown.stdout)["sentences"]
+    flipped = [s for s in sentences if "possible without NATO" in s["text"]]
+    assert flipped and flipped[0]["supported"] is False, sentences
+    assert "verifier" in flipped[0]["reason"], flipped[0]
+    assert strict.returncode == 0, strict.stderr
+    assert "possible without NATO" not in json.loads(strict.stdout)["answer"]

@@ -1,0 +1,136 @@
+"""newsdesk's own reading models: they load offline from the repo, reproduce their model cards, and read.
+
+The hand-made cases here are written for the tests (not in the training set): a detail asked after a topic
+sentence, two speakers in one article, near misses, one claim per error kind, and loose paraphrases.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.errors import ConfigError
+from core.settings import ReadingSettings, Settings, bundled_reading_model
+from qa.reading import AnswerReader, CitationVerifier
+
+ARTICLE = (
+    "Dunmore council approves harbour wall repairs after winter storms",
+    [
+        "DUNMORE, Feb. 6 - Dunmore's town council on Tuesday approved a plan to repair the harbour wall damaged by "
+        "January's storms.",
+        "The repairs will cost 2.4 million euros and are due to start in April, council engineer Niamh Calloway said.",
+        "Councillors voted 9 to 3 in favour after a two-hour debate at the town hall.",
+        "\u201cWe cannot leave the fishing fleet exposed for another winter,\u201d Mayor Brendan Toal said.",
+        "Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.",
+        "\u201cThe terminal floods every spring and nobody has costed it,\u201d she said.",
+    ],
+)
+
+
+@pytest.fixture(scope="module")
+def reader() -> AnswerReader:
+    return AnswerReader(bundled_reading_model("answer-reader"))
+
+
+@pytest.fixture(scope="module")
+def verifier() -> CitationVerifier:
+    return CitationVerifier(bundled_reading_model("citation-verifier"))
+
+
+def _rank(reader: AnswerReader, question: str) -> tuple[list[str], list[float]]:
+    title, sentences = ARTICLE
+    cands = [(s, sentences[i - 1] if i else "", title) for i, s in enumerate(sentences)]
+    probs = reader.score(question, cands)
+    order = sorted(range(len(sentences)), key=lambda i: -probs[i])
+    return [sentences[i] for i in order], [float(probs[i]) for i in order]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("How much will the harbour wall repairs cost?", "2.4 million euros"),
+    ("When are the Dunmore harbour repairs due to start?", "start in April"),
+    ("How did the Dunmore councillors vote on the harbour plan?", "9 to 3"),
+])
+def test_the_reader_ranks_the_detail_over_the_topic_sentence(reader, question, expected):
+    ranked, probs = _rank(reader, question)
+    assert expected in ranked[0], ranked[:2]
+    assert probs[0] >= ReadingSettings().reader_threshold
+
+
+def test_the_reader_picks_the_right_speakers_quote(reader):
+    ranked, _ = _rank(reader, "What did Ruth Aherne say about the ferry terminal?")
+    assert "Aherne" in ranked[0] or "terminal floods" in ranked[0], ranked[:2]
+    ranked, _ = _rank(reader, "What did Mayor Toal say about the harbour plan?")
+    assert "fishing fleet" in ranked[0], ranked[:2]
+
+
+@pytest.mark.parametrize("question", [
+    "How much will the ferry terminal repairs cost?",
+    "When did the harbour wall repairs finish?",
+    "What did Niamh Calloway say about the ferry terminal flooding?",
+])
+def test_near_miss_questions_clear_no_sentence(reader, question):
+    _, probs = _rank(reader, question)
+    assert probs[0] < ReadingSettings().reader_threshold, probs[0]
+
+
+EVIDENCE = ("The repairs will cost 2.4 million euros and are due to start in April, council engineer Niamh "
+            "Calloway said. Councillors voted 9 to 3 in favour after a two-hour debate at the town hall. "
+            "\u201cWe cannot leave the fishing fleet exposed for another winter,\u201d Mayor Brendan Toal said.")
+
+
+@pytest.mark.parametrize(("kind", "claim"), [
+    ("negation", "Councillors voted against the harbour plan after a two-hour debate."),
+    ("entity_swap", "Mayor Brendan Toal said the repairs will cost 2.4 million euros and start in April."),
+    ("wrong_number", "The repairs will cost 9 million euros, according to the council engineer."),
+    ("wrong_date", "The harbour wall repairs are due to start in June."),
+    ("misattribution", "Niamh Calloway said the fishing fleet could not be left exposed for another winter."),
+    ("unsupported_addition", "Councillors voted 9 to 3 in favour, and the work will be done by a Cork contractor."),
+    ("fabricated_quote", "Mayor Toal said the council had \u201cno money left for the ferry terminal\u201d."),
+])
+def test_the_verifier_rejects_each_kind_of_error(verifier, kind, claim):
+    prob, _ = verifier.support(claim, [EVIDENCE])
+    assert prob < ReadingSettings().verifier_threshold, (kind, prob)
+
+
+@pytest.mark.parametrize("claim", [
+    "According to the council's engineer, the work will begin in April and cost 2.4 million euros.",
+    "The plan passed by nine votes to three following a debate of two hours.",
+    "The mayor argued that the fleet could not be left unprotected through another winter.",
+])
+def test_the_verifier_accepts_loose_paraphrases(verifier, claim):
+    prob, _ = verifier.support(claim, [EVIDENCE])
+    assert prob >= ReadingSettings().verifier_threshold, prob
+
+
+@pytest.mark.slow
+def test_the_shipped_weights_reproduce_their_model_card_on_the_test_split():
+    from reader.card import METRICS, MODELS, measure
+
+    card = json.loads(METRICS.read_text(encoding="utf-8"))
+    got = measure(MODELS, ReadingSettings(reader_threshold=card["reader_threshold"],
+                                          verifier_threshold=card["verifier_threshold"]))
+    for key in ("accuracy", "near_miss_refused", "false_refusals"):
+        assert got["reader"][key] == pytest.approx(card["reader"][key], abs=0.01), key
+    for part in ("written", "rule_made"):
+        for key in ("faithful_kept", "unfaithful_flagged"):
+            assert got["verifier"][part][key] == pytest.approx(card["verifier"][part][key], abs=0.01), (part, key)
+    readme = (MODELS / "answer-reader" / "README.md").read_text(encoding="utf-8")
+    assert f"{card['reader']['accuracy']:.2f}" in readme
+
+
+def test_each_model_is_a_setting_and_can_be_off(tmp_path):
+    off = Settings(reading=ReadingSettings(reader="off", verifier="off"))
+    assert off.reading.resolved("reader") is None and off.reading.resolved("verifier") is None
+    assert Settings().reading.resolved("reader").endswith("answer-reader")
+    with pytest.raises(ConfigError, match=str(tmp_path / "nowhere")):
+        AnswerReader(tmp_path / "nowhere")
+
+
+def test_a_desk_with_reading_off_answers_as_the_heuristics_do(settings, handle):
+    from qa.desk import Desk
+
+    desk = Desk(settings.model_copy(update={"reading": ReadingSettings(reader="off", verifier="off")}),
+                handle=handle)
+    assert desk.reader is None and desk.verifier is None
+    assert desk.answerer.reader is None and desk.checker.verifier is None
