@@ -19,6 +19,9 @@ from qa.prompts import REWRITE_SYSTEM, REWRITE_USER
 
 _LEANING = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "theirs", "it", "its", "this", "that",
             "these", "those", "there", "then", "former", "latter", "same", "also", "else", "other"}
+# Words that stand for someone or something of the last turn: only then do its names belong in the focus.
+_POINTING = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "theirs", "it", "its", "this", "that",
+             "these", "those"}
 _OPENERS = ("and ", "but ", "so ", "what about", "how about", "what else", "why", "anything else", "more on")
 _QUESTION = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "does", "do", "is",
              "are", "was", "were", "will", "would", "can", "could", "has", "have", "had", "many", "much", "say",
@@ -80,7 +83,10 @@ def carry_context(question: str, history: Sequence[Any]) -> Rewrite:
     # The answer names what "he", "her" or "it" now stands for; without one, the last question's names do.
     carried = [n for n in (answered or names(before)) if n.lower() not in question.lower()]
     query = " ".join(x for x in (question, before, " ".join(answered)) if x)
-    focus = " ".join([question, *carried[:3]])
+    # A follow-up with a subject of its own ("And what did the UN secretary-general say?") is about that subject:
+    # the last answer's names (its speaker) would pull the answer back to them. Retrieval still gets the context.
+    words = {w.lower().strip("'\u2019") for w in _WORD.findall(question)}
+    focus = " ".join([question, *carried[:3]]) if words & _POINTING else question
     return Rewrite(query=query, focus=focus, carried=True)
 
 

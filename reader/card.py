@@ -21,7 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from core.settings import ReadingSettings
 from qa.reading import AnswerReader, CitationVerifier
 from qa.sentences import without_dateline
-from reader.dataset import load_articles, reader_questions, verifier_examples
+from reader.dataset import is_answer, load_articles, reader_questions, verifier_examples
 
 MODELS = Path(__file__).resolve().parent / "models"
 METRICS = MODELS / "metrics.json"
@@ -33,18 +33,19 @@ def reader_metrics(reader: AnswerReader, threshold: float, split: str = "test") 
     by_kind: Counter = Counter()
     totals: Counter = Counter()
     for item in reader_questions(articles, split):
-        art = item["article"]
-        cands = [(without_dateline(s), art.previous(i), art.title) for i, s in enumerate(art.sentences)]
-        probs = reader.score(item["question"], cands)
+        sentences = [s for art in item.articles for s in art.sentences]
+        cands = [(without_dateline(s), art.previous(i), art.title) for art in item.articles
+                 for i, s in enumerate(art.sentences)]
+        probs = reader.score(item.question, cands)
         best = int(probs.argmax())
         said = probs[best] >= threshold
-        if item["answers"]:
+        if item.answers:
             answerable += 1
-            totals[item["kind"]] += 1
+            totals[item.kind] += 1
             false_refusals += not said
-            ok = said and any(a in art.sentences[best] or art.sentences[best] in a for a in item["answers"])
+            ok = said and is_answer(sentences[best], item.answers)
             right += ok
-            by_kind[item["kind"]] += ok
+            by_kind[item.kind] += ok
         else:
             near += 1
             refused += not said

@@ -1,8 +1,9 @@
 """The written set as training pairs: articles split into sentences, questions into reader pairs, claims (and their
 rule-made variants) into verifier pairs; a fixed test split by story, never trained on.
 
-Pairs are built with the same sentence splitter and pair texts the product uses when answering (qa.sentences,
-qa.reading), so the models are trained on what they will be shown.
+Pairs are built with the same sentence splitter, follow-up rewrite, compound split and pair texts the product uses
+when answering (qa.sentences, qa.followup, qa.compound, qa.reading), so the models are trained on what they will be
+shown.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+from qa.compound import split_compound
+from qa.followup import carry_context
 from qa.reading import reader_text, verifier_pair
 from qa.sentences import split_sentences, without_dateline
 from reader.perturb import perturbations
@@ -24,6 +28,9 @@ TEST_SHARE = 0.15
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"the", "a", "an", "of", "to", "in", "on", "and", "or", "for", "at", "by", "with", "is", "was", "were", "did",
          "does", "do", "what", "who", "when", "where", "how", "many", "much", "which", "say", "said", "about"}
+# At answer time a sentence opening its chunk has no previous sentence, and snippets (RGB's) have no title.
+_NO_PREVIOUS = 0.2
+_NO_TITLE = 0.15
 
 
 @dataclass
@@ -40,6 +47,24 @@ class Article:
 
     def previous(self, i: int) -> str:
         return without_dateline(self.sentences[i - 1]) if i > 0 else ""
+
+    def candidate(self, i: int, rng: random.Random | None = None) -> str:
+        """Sentence i as the reader sees it: the sentence, then the title and the sentence before it."""
+        previous = "" if rng and rng.random() < _NO_PREVIOUS else self.previous(i)
+        title = "" if rng and rng.random() < _NO_TITLE else self.title
+        return reader_text(without_dateline(self.sentences[i]), previous, title)
+
+
+@dataclass
+class ReaderItem:
+    """One question as the reader meets it, with the articles to read and the sentences that answer it."""
+
+    id: str
+    kind: str
+    question: str
+    articles: list[Article]
+    answers: list[str]
+    closest: str = ""
 
 
 def _rows(kind: str) -> Iterator[dict]:
@@ -64,30 +89,49 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def _is_answer(sentence: str, answers: list[str]) -> bool:
+def is_answer(sentence: str, answers: list[str]) -> bool:
     return any(a in sentence or sentence in a for a in answers if a)
 
 
-def reader_questions(articles: dict[str, Article], split: str) -> list[dict]:
-    """Every question of the split as {question, article, answers}; follow-ups once standalone and once as the
-    answerer sees them (the question with the previous one's words)."""
+def reader_questions(articles: dict[str, Article], split: str) -> list[ReaderItem]:
+    """Every question of the split as the answerer would read it: a follow-up as the rule-based rewrite focuses it
+    (and once standalone), a compound question once whole and once per part, a multi-article one over its articles."""
     out = []
     for q in _rows("questions"):
         art = articles.get(q["article_id"])
         if art is None or split_of(art) != split:
             continue
-        base = {"article": art, "answers": q.get("answers") or [], "kind": q["kind"], "id": q["id"]}
-        out.append({**base, "question": q.get("standalone") or q["question"]})
-        if q["kind"] == "followup" and q.get("history"):
-            out.append({**base, "question": f"{q['question']} {q['history'][-1]['question']}", "id": q["id"] + "-f"})
+        kind, answers = q["kind"], q.get("answers") or []
+        item = ReaderItem(q["id"], kind, q["question"], [art], answers, q.get("closest") or "")
+        if kind == "multi":
+            parts = [p for p in q.get("parts") or [] if p.get("article_id") in articles]
+            item.articles = [articles[p["article_id"]] for p in parts]
+            item.answers = [s for p in parts for s in p["answers"]]
+            out.append(item)
+            pieces = split_compound(q["question"])
+            if len(pieces) == len(parts):
+                out += [ReaderItem(f"{q['id']}-p{i}", kind, piece, [articles[p["article_id"]]], p["answers"])
+                        for i, (piece, p) in enumerate(zip(pieces, parts, strict=True))]
+            continue
+        if kind == "followup" and q.get("history"):
+            turns = [SimpleNamespace(question=h["question"], answer=h.get("answer", ""), query="")
+                     for h in q["history"]]
+            focus = carry_context(q["question"], turns).focus
+            out.append(ReaderItem(q["id"] + "-f", kind, focus, [art], answers))
+            item.question = q.get("standalone") or q["question"]
+        out.append(item)
+        pieces = split_compound(q["question"]) if kind == "compound" else []
+        if len(pieces) > 1 and len(pieces) == len(answers):
+            out += [ReaderItem(f"{q['id']}-p{i}", kind, piece, [art], [a]) for i, (piece, a) in
+                    enumerate(zip(pieces, answers, strict=True))]
     return out
 
 
 def reader_pairs(articles: dict[str, Article], split: str, seed: int,
                  negatives: int = 9) -> list[tuple[str, str, float]]:
-    """(question, candidate text, label): the answer sentences, the hardest other sentences of the article (most
-    words shared with the question, and its lead, which the reader must learn not to settle for), one sentence of
-    another article of the same story when there is one, and a random other one."""
+    """(question, candidate text, label): the answer sentences, the hardest other sentences of the articles (most
+    words shared with the question, the near miss's closest sentence, the lead, which the reader must learn not to
+    settle for), one sentence of another article of the same story when there is one, and a random other one."""
     rng = random.Random(seed)
     pool = [a for a in articles.values() if split_of(a) == split]
     by_story: dict[str, list[Article]] = {}
@@ -95,26 +139,27 @@ def reader_pairs(articles: dict[str, Article], split: str, seed: int,
         by_story.setdefault(a.story, []).append(a)
     pairs = []
     for item in reader_questions(articles, split):
-        art, question, answers = item["article"], item["question"], item["answers"]
+        question, answers = item.question, item.answers
         qw = _words(question)
         scored = []
-        for i, s in enumerate(art.sentences):
-            text = reader_text(without_dateline(s), art.previous(i), art.title)
-            if _is_answer(s, answers):
-                pairs.append((question, text, 1.0))
-            else:
-                scored.append((len(qw & _words(s)) + rng.random() * 0.5 + (1.0 if i == 0 else 0.0), text))
+        for art in item.articles:
+            for i, s in enumerate(art.sentences):
+                text = art.candidate(i, rng)
+                if is_answer(s, answers):
+                    pairs.append((question, text, 1.0))
+                else:
+                    hard = (2.0 if item.closest and item.closest in s else 0.0) + (1.0 if i == 0 else 0.0)
+                    scored.append((len(qw & _words(s)) + rng.random() * 0.5 + hard, text))
         scored.sort(key=lambda x: -x[0])
         pairs += [(question, t, 0.0) for _, t in scored[:negatives]]
-        others = [a for a in by_story.get(art.story, []) if a.id != art.id] or [rng.choice(pool)]
+        own = {a.id for a in item.articles}
+        others = [a for a in by_story.get(item.articles[0].story, []) if a.id not in own] or [rng.choice(pool)]
         for other in (rng.choice(others), rng.choice(pool)):
-            if other.id != art.id and other.sentences:
-                i = rng.randrange(len(other.sentences))
-                pairs.append((question, reader_text(without_dateline(other.sentences[i]), other.previous(i),
-                                                    other.title), 0.0))
+            if other.id not in own and other.sentences:
+                pairs.append((question, other.candidate(rng.randrange(len(other.sentences)), rng), 0.0))
         # Headings and captions reach the answerer too ("'Water gushed in'"): a title fragment answers nothing.
         if rng.random() < 0.3:
-            pairs.append((question, art.title, 0.0))
+            pairs.append((question, item.articles[0].title, 0.0))
     return pairs
 
 
