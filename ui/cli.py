@@ -88,7 +88,7 @@ def ask(
         print(f"({note})")
     print(answer.answer)
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.source, c.published or "") if x)
+        meta = ", ".join(x for x in (c.source, c.published or "", f"p. {c.page}" if c.page else "") if x)
         print(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
 
 
