@@ -15,7 +15,7 @@ from index.outcomes import LoadFailure, article_id_for
 
 # A .docx is a zip: its XML is inflated in memory, so a small file that inflates to gigabytes is refused first.
 MAX_INFLATED_BYTES = 200_000_000
-# python-docx's blank template carries these: a document made from it has no date or author of its own.
+# python-docx's blank template carries these: a document made from it keeps them unless its author set others.
 _TEMPLATE_AUTHOR = "python-docx"
 _TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15)
 
@@ -45,10 +45,10 @@ def article_from_docx(data: bytes, where: str, key: str, origin: str | None = No
     headed = [text for text, style in paragraphs if style.startswith("title")]
     texts = [text for text, _ in paragraphs]
     title = usable_title(props.title) or (headed[0] if headed else "") or heading_title(texts)
-    template = props.author == _TEMPLATE_AUTHOR and _naive(props.created) == _TEMPLATE_CREATED
+    template = _naive(props.created) == _TEMPLATE_CREATED
     written = None if template else iso_date(_naive(props.created) or _naive(props.modified))
     published = dateline([t for t in texts if t != title]) or written
-    authors = [] if template else [a.strip() for a in (props.author or "").split(";")]
+    authors = [] if props.author == _TEMPLATE_AUTHOR else [a.strip() for a in (props.author or "").split(";")]
     article = paged_article([(0, texts)], article_id=article_id_for(key), title=title, origin=origin or where,
                             published=published, authors=authors)
     return article or LoadFailure(where, "empty article: the document's text is only boilerplate")

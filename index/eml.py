@@ -43,11 +43,13 @@ def articles_from_eml(data: bytes, where: str, key: str, depth: int = 0) -> Iter
     source = _sender(message)
     published = iso_date(_header(message, "Date"))
     title = _REPLY_PREFIX.sub("", " ".join(_header(message, "Subject").split()))
-    identity = url or key
+    # A forwarded message is keyed by its place in the message that carried it: a copy of the carrier's own
+    # Message-ID must not make the two one article.
+    identity = url if url and depth == 0 else key
     attached: list[Item] = []
     names: list[str] = []
     for n, part in enumerate(message.iter_attachments(), start=1):
-        name = part.get_filename() or f"attachment {n}"
+        name = part.get_filename() or _forwarded_subject(part) or f"attachment {n}"
         for item in _attachment(part, name, n, where, f"{identity}#{n}", depth):
             if isinstance(item, Article):
                 names.append(name)
@@ -71,6 +73,14 @@ def _header(message: EmailMessage, name: str) -> str:
         return str(message.get(name) or "")
     except Exception:  # a header whose encoded words cannot be decoded
         return ""
+
+
+def _forwarded_subject(part: EmailMessage) -> str:
+    if part.get_content_type() != "message/rfc822" or not part.is_multipart():
+        return ""
+    inner = part.get_payload(0)
+    subject = " ".join(_header(inner, "Subject").split()) if isinstance(inner, EmailMessage) else ""
+    return f"forwarded message {subject!r}" if subject else ""
 
 
 def _sender(message: EmailMessage) -> str:
