@@ -87,6 +87,7 @@ def test_a_forwarded_message_attachment_is_read_too(tmp_path):
     outer.add_attachment(inner)
     message, forwarded = read(tmp_path, bytes(outer))
     assert message.title == "see below" and forwarded.title == "Road closure on Route 9"
+    assert message.text.endswith("Attached: forwarded message 'Road closure on Route 9'.")
     assert "repaving" in forwarded.text and forwarded.id != message.id
 
 
