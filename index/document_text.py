@@ -26,7 +26,7 @@ _DATELINE_PARAGRAPHS = 4
 # Titles that tools write when the author wrote none: "Untitled", "Microsoft Word - memo.docx", "scan0001.pdf".
 _TOOL_TITLE = re.compile(
     r"^(?:untitled(?:\s+document)?|document\d*|microsoft\s+\w+\s+-\s+.*|.*\.(?:pdf|docx?|rtf|odt|txt|html?)|"
-    r"slide\s*\d+|title|word\s+document|\W*)$",
+    r"slide\s*\d+|title|(?:microsoft\s+)?(?:word\s+document|powerpoint\s+presentation)|\W*)$",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,3}[.)]|[a-z][.)])\s+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections import Counter
 from typing import Any
 
 from core.types import Article
@@ -20,6 +21,12 @@ from index.outcomes import LoadFailure, article_id_for
 _MIN_TEXT_CHARS = 20
 _HEADER_WINDOW = 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Typographic ligatures would hide words from search ("\ufb01nance" is not "finance").
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+# Running headers and footers live in the first and last lines of a page.
+_EDGE_LINES = 3
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
 
 
 def article_from_pdf(data: bytes, where: str, key: str, origin: str | None = None) -> Article | LoadFailure:
@@ -49,9 +56,8 @@ def _read(data: bytes, where: str, key: str, origin: str) -> Article | LoadFailu
         if not opened:
             return LoadFailure(where, "encrypted PDF: it needs a password to open; save an unprotected copy "
                                       "(print to PDF) and ingest that")
-    pages: list[tuple[int, list[str]]] = []
-    for number, page in enumerate(reader.pages, start=1):
-        pages.append((number, paragraphs_of(_page_text(page))))
+    texts = _without_running_lines([_page_text(page) for page in reader.pages])
+    pages = [(number, paragraphs_of(text)) for number, text in enumerate(texts, start=1)]
     letters = sum(ch.isalnum() for _, paras in pages for p in paras for ch in p)
     if letters < _MIN_TEXT_CHARS:
         return LoadFailure(where, f"no text layer: {_pages(len(pages))} only images (a scan?); run "
@@ -69,10 +75,34 @@ def _page_text(page: Any) -> str:
     # Layout mode marks paragraph breaks with blank lines from the vertical gaps; plain mode is the fallback.
     for mode in ("layout", "plain"):
         try:
-            return _CONTROL.sub(" ", page.extract_text(extraction_mode=mode))
+            return _CONTROL.sub(" ", page.extract_text(extraction_mode=mode)).translate(_LIGATURES)
         except Exception:  # one unreadable page must not cost the document
             continue
     return ""
+
+
+def _without_running_lines(texts: list[str]) -> list[str]:
+    """Page texts without page numbers and without the header and footer lines that repeat on at least half
+    the pages (digits aside: "Page 3 of 9", a print date); a removed line leaves a paragraph break."""
+    pages = [text.split("\n") for text in texts]
+    edges = [_edge_indices(lines) for lines in pages]
+    keys = [{i: _line_key(lines[i]) for i in found} for lines, found in zip(pages, edges, strict=True)]
+    seen = Counter(key for page in keys for key in set(page.values()))
+    repeated = {key for key, n in seen.items() if n >= 2 and 2 * n >= len(pages)}
+    for lines, page in zip(pages, keys, strict=True):
+        for i, key in page.items():
+            if key in repeated or _PAGE_NUMBER.match(" ".join(lines[i].split())):
+                lines[i] = ""
+    return ["\n".join(lines) for lines in pages]
+
+
+def _edge_indices(lines: list[str]) -> list[int]:
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    return sorted(set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]))
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).casefold()
 
 
 def _metadata(reader: Any) -> dict[str, Any]:

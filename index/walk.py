@@ -119,7 +119,7 @@ def _xml(path: Path, data: bytes, fetcher: FetcherFactory | None, in_folder: boo
         client = fetcher()
         settings = client.settings
         yield from read_sitemap(data, where, client, settings.sitemap_limit, settings.sitemap_files)
-    elif kind == "feed" or suffix in FEED_FILE_SUFFIXES:
+    elif kind == "feed" or suffix in FEED_FILE_SUFFIXES or _lenient_feed(data):
         # A .rss/.atom file claims to be a feed: when it is not, feedparser says why, as a failure.
         yield from parse_feed(data, where, fetcher() if fetcher is not None else None)
     elif in_folder:
@@ -127,6 +127,16 @@ def _xml(path: Path, data: bytes, fetcher: FetcherFactory | None, in_folder: boo
     else:
         shown = f"<{root}>" if root else "none: not well-formed XML"
         yield LoadFailure(where, f"neither an RSS/Atom feed nor a sitemap (root element: {shown})")
+
+
+def _lenient_feed(data: bytes) -> bool:
+    """Does feedparser, which reads feeds too broken for an XML parser, find a feed in `data`?"""
+    import io
+
+    import feedparser
+
+    parsed = feedparser.parse(io.BytesIO(data))
+    return bool(parsed.get("version") or parsed.entries)
 
 
 def read_capped(path: Path, cap: int) -> bytes | LoadFailure:

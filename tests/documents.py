@@ -30,11 +30,13 @@ PICTURE_HTML = """<!DOCTYPE html><html><body style="margin:0"><svg width="600" h
 <rect width="600" height="400" fill="#ddd"/><circle cx="300" cy="200" r="80" fill="#444"/></svg></body></html>"""
 
 
-def print_pdf(html: str, out: Path) -> Path:
-    """`html` printed to the PDF `out` by chromium, as `chromium --headless --print-to-pdf` does for a user."""
+def print_pdf(html: str, out: Path, header_footer: bool = False) -> Path:
+    """`html` printed to the PDF `out` by chromium, as `chromium --headless --print-to-pdf` does for a user
+    (`header_footer`: with chromium's print date and title on top of each page, file URL and "1/2" below)."""
     source = out.with_suffix(".html")
     source.write_text(html, encoding="utf-8")
-    subprocess.run([str(CHROMIUM), *_FLAGS, f"--print-to-pdf={out}", source.as_uri()], check=True,
+    flags = _FLAGS if not header_footer else [f for f in _FLAGS if f != "--no-pdf-header-footer"]
+    subprocess.run([str(CHROMIUM), *flags, f"--print-to-pdf={out}", source.as_uri()], check=True,
                    capture_output=True, timeout=120)
     source.unlink()
     return out

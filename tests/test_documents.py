@@ -36,6 +36,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "release": release,
         "untitled": print_pdf(untitled, folder / "untitled.pdf"),
+        "headed": print_pdf(RELEASE_HTML, folder / "headed.pdf", header_footer=True),
         "picture": print_pdf(PICTURE_HTML, folder / "scan.pdf"),
         "locked": encrypt_pdf(release, folder / "locked.pdf", user_password="s3cret"),
         "owner_only": encrypt_pdf(release, folder / "protected.pdf", user_password=""),
@@ -74,6 +75,14 @@ def test_without_a_metadata_title_the_first_heading_is_the_title(pdfs):
     assert isinstance(article, Article)
     assert article.title == "Harbor Authority approves new ferry terminal"
     assert "Harbor Authority approves new ferry terminal" not in article.text
+
+
+@pytest.mark.browser
+@no_chromium
+def test_running_headers_footers_and_page_numbers_are_not_text(pdfs):
+    plain, headed = only(pdfs["release"]), only(pdfs["headed"])
+    assert isinstance(headed, Article)
+    assert (headed.title, headed.text, headed.pages) == (plain.title, plain.text, plain.pages)
 
 
 @pytest.mark.browser

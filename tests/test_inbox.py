@@ -43,12 +43,16 @@ def test_feeds_in_a_folder_are_read_and_other_files_are_counted_by_type(tmp_path
     (inbox / "feeds").mkdir(parents=True)
     (inbox / "feeds" / "valley.xml").write_text(ATOM)
     (inbox / "feeds" / "wire.xml").write_text(RDF)
+    # Not well-formed XML (the root tag is cut), but feedparser still reads the feed: read as one.
+    (inbox / "feeds" / "broken.xml").write_text('<rss version="2.0"<channel><title>Quay</title><item><title>Quay '
+                                                'repairs</title><description>Repairs to the north quay will take '
+                                                'until June, the port said.</description></item></channel></rss>')
     (inbox / "feeds" / "settings.xml").write_text("<?xml version='1.0'?><settings><a>1</a></settings>")
     for name in ("photo.png", "chart.png", "budget.xlsx", "README"):
         (inbox / name).write_bytes(b"\x89PNG\r\n\x1a\n" if name.endswith(".png") else b"data")
     result = ingest(str(inbox))
     assert result.exit_code == 0, result.output
-    assert "2 added" in result.stdout
+    assert "3 added" in result.stdout
     assert "skipped 5 files by type: .png 2, (none) 1, .xlsx 1, .xml 1 (--verbose lists them)" in result.stderr
     assert "photo.png" not in result.stderr
 
@@ -58,7 +62,7 @@ def test_feeds_in_a_folder_are_read_and_other_files_are_counted_by_type(tmp_path
     assert f"skipped {inbox / 'photo.png'}: not read, file type .png" in verbose.stderr
     assert "skipped 5 files by type: .png 2, (none) 1, .xlsx 1, .xml 1\n" in verbose.stderr
     report = json.loads(verbose.stdout.strip().splitlines()[-1])
-    assert len(report["unchanged"]) == 2
+    assert len(report["unchanged"]) == 3
     assert {"where": str(inbox / "README"), "type": "(none)"} in report["skipped_files"]
 
 
