@@ -3,8 +3,8 @@
 The subject is the title (without Fwd:/Re:), `Date` the published date, the sender's name (else the domain of
 the address) the source, and the text part (else the HTML part, through trafilatura) the text. Attachments
 that are PDF or Word files, or forwarded messages, become articles of their own, linked to the message: they
-share its `mid:` URL (RFC 2392, from its Message-ID), its source, and its date when they carry none, and the
-message's text ends with the list of them.
+share its `mid:` URL (RFC 2392, from its Message-ID; a forwarded message keeps its own), its source, and its
+date when they carry none, and the message's text ends with the list of them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from pathlib import PurePath
 from core.types import Article
 from index.dates import iso_date
 from index.document_text import paged_article, paragraphs_of
+from index.docx import article_from_docx
+from index.feeds import html_text
 from index.outcomes import LoadFailure, article_id_for
+from index.pdf import article_from_pdf
+from index.webpage import article_from_html
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # "-- " starts a signature (RFC 3676); quoted replies start with ">".
@@ -109,9 +113,6 @@ def _body(message: EmailMessage, where: str) -> list[str]:
 
 
 def _html_paragraphs(html: str, where: str) -> list[str]:
-    from index.feeds import html_text
-    from index.webpage import article_from_html
-
     # trafilatura finds the text of a page; a short mail may be too little for it, then every block is kept.
     page = article_from_html(html, where=where, key=where)
     text = page.text if isinstance(page, Article) else html_text(html)
@@ -119,9 +120,6 @@ def _html_paragraphs(html: str, where: str) -> list[str]:
 
 
 def _attachment(part: EmailMessage, name: str, n: int, where: str, key: str, depth: int) -> Iterator[Item]:
-    from index.docx import article_from_docx
-    from index.pdf import article_from_pdf
-
     label = f"{where}[{n}]"
     kind = part.get_content_type()
     suffix = PurePath(name).suffix.lower()

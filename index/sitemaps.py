@@ -99,16 +99,14 @@ def read_sitemap(data: bytes, where: str, fetcher: Fetcher, limit: int, max_file
     """The articles of the newest `limit` pages the sitemap (or index) in `data` lists."""
     entries: list[Entry] = []
     failures: list[LoadFailure] = []
-    if not _collect(data, where, fetcher, limit, [max_files], entries, failures, depth=0):
-        yield from failures
-        return
+    is_sitemap = _collect(data, where, fetcher, limit, [max_files], entries, failures, depth=0)
     yield from failures
+    if not is_sitemap:
+        return
     first: dict[str, Entry] = {}
     for entry in entries:
         first.setdefault(entry.url, entry)
-    unique = list(first.values())
-    # Newest first; undated entries after the dated ones, in the order the site listed them.
-    unique.sort(key=lambda e: (e.newest == "", _descending(e.newest), e.order))
+    unique = _newest_first(list(first.values()))
     if not unique:
         yield LoadFailure(where, "the sitemap lists no pages")
         return
@@ -122,8 +120,9 @@ def read_sitemap(data: bytes, where: str, fetcher: Fetcher, limit: int, max_file
             yield _article(entry, page)
 
 
-def _descending(day: str) -> tuple[int, ...]:
-    return tuple(-ord(ch) for ch in day)
+def _newest_first(entries: list[Entry]) -> list[Entry]:
+    # A stable sort: equal dates, and the undated entries after all dated ones, keep the order the site listed.
+    return sorted(entries, key=lambda e: e.newest, reverse=True)
 
 
 def _collect(data: bytes, where: str, fetcher: Fetcher, limit: int, budget: list[int], entries: list[Entry],
@@ -148,7 +147,7 @@ def _collect(data: bytes, where: str, fetcher: Fetcher, limit: int, budget: list
     if depth >= _MAX_DEPTH:
         failures.append(LoadFailure(where, "sitemap index nested too deep: not followed"))
         return True
-    children = sorted(found, key=lambda e: (e.newest == "", _descending(e.newest), e.order))
+    children = _newest_first(found)
     for i, child in enumerate(children):
         if budget[0] <= 0:
             failures.append(LoadFailure(where, f"the index lists {len(children) - i} more sitemaps than "
