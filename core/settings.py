@@ -188,6 +188,11 @@ class FetchSettings(_Group):
         description="Fetch URLs (and redirects) that resolve to loopback, private, link-local or reserved addresses, "
                     "e.g. an intranet feed. Off, a URL pasted into the web chat cannot reach internal services.",
     )
+    sitemap_limit: int = Field(
+        default=100, ge=1,
+        description="Most pages read from one sitemap or sitemap index, newest first (`ingest --limit` overrides).",
+    )
+    sitemap_files: int = Field(default=50, ge=1, description="Most sitemaps one sitemap index leads to.")
 
 
 class DedupSettings(_Group):

@@ -14,6 +14,10 @@ class Article(BaseModel):
     published: str | None = Field(default=None, description="ISO date (YYYY-MM-DD) or None when unknown.")
     authors: list[str] = Field(default_factory=list)
     origin: str = Field(default="", description="Where the article was read from: a path, URL or path:line.")
+    pages: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="Paged documents (PDF): (offset in `text` where a page's text starts, page number), in order.",
+    )
 
 
 class Chunk(BaseModel):
@@ -25,14 +29,15 @@ class Chunk(BaseModel):
     source: str = ""
     published: str | None = None
     url: str | None = None
+    page: int | None = Field(default=None, description="Page of a paged document (PDF) the chunk is on.")
 
     @staticmethod
     def make_id(article_id: str, position: int) -> str:
         return f"{article_id}:{position:04d}"
 
     def metadata(self) -> dict[str, str | int]:
-        """Chroma metadata: no None values allowed, so unknowns become empty strings."""
-        return {
+        """Chroma metadata: no None values allowed, so unknowns become empty strings (and `page` is left out)."""
+        meta: dict[str, str | int] = {
             "article_id": self.article_id,
             "position": self.position,
             "title": self.title,
@@ -42,6 +47,9 @@ class Chunk(BaseModel):
             # Chroma compares numbers only: the date as YYYYMMDD makes `since`/`until` filters possible.
             "date": int(self.published.replace("-", "")) if self.published else 0,
         }
+        if self.page is not None:
+            meta["page"] = self.page
+        return meta
 
     @classmethod
     def from_metadata(cls, chunk_id: str, text: str, meta: dict) -> Chunk:
@@ -54,6 +62,7 @@ class Chunk(BaseModel):
             source=str(meta.get("source", "")),
             published=str(meta.get("published") or "") or None,
             url=str(meta.get("url") or "") or None,
+            page=int(meta["page"]) if meta.get("page") else None,
         )
 
 
@@ -93,6 +102,7 @@ class Citation(BaseModel):
     source: str
     published: str | None
     url: str | None
+    page: int | None = Field(default=None, description="Page of a paged document (PDF) the quote is on.")
     quote: str = Field(description="The cited sentence, verbatim from the article.")
 
 

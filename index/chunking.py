@@ -98,14 +98,38 @@ def _split_long(unit: str, budget: int, count: TokenCounter) -> list[str]:
 def chunk_article(article: Article, max_tokens: int, count: TokenCounter) -> list[Chunk]:
     """Pack paragraphs (and, if needed, sentences) into chunks whose embedded text fits `max_tokens`.
 
-    `count` returns the model's token counts (special tokens included) for a batch of strings.
+    `count` returns the model's token counts (special tokens included) for a batch of strings. A paged
+    document is packed page by page, so every chunk lies on one page and a citation can name it.
     """
     title_cost = count([article.title])[0] if article.title else 0
     budget = max_tokens - title_cost
     if budget < 16:
         # A pathological headline must not starve the body: drop it from the budget rather than the text.
         budget = max_tokens
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", article.text) if p.strip()]
+    # The first page starts at 0 whatever was recorded: no text may fall outside every page.
+    starts = [0, *(offset for offset, _ in article.pages[1:])]
+    spans = list(zip(starts, [*starts[1:], len(article.text)], strict=True))
+    pages = [page for _, page in article.pages] or [None]
+    placed = [(text, page) for (start, end), page in zip(spans, pages, strict=True)
+              for text in _pack(article.text[start:end], budget, count)]
+    return [
+        Chunk(
+            id=Chunk.make_id(article.id, position),
+            article_id=article.id,
+            position=position,
+            text=text,
+            title=article.title,
+            source=article.source,
+            published=article.published,
+            url=article.url,
+            page=page,
+        )
+        for position, (text, page) in enumerate(placed)
+    ]
+
+
+def _pack(text: str, budget: int, count: TokenCounter) -> list[str]:
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     units: list[str] = []
     for para, n in zip(paragraphs, count(paragraphs), strict=True):
         units.extend([para] if n <= budget else _split_long(para, budget, count))
@@ -124,17 +148,4 @@ def chunk_article(article: Article, max_tokens: int, count: TokenCounter) -> lis
         used += cost
     if current:
         texts.append("\n\n".join(current))
-
-    return [
-        Chunk(
-            id=Chunk.make_id(article.id, position),
-            article_id=article.id,
-            position=position,
-            text=text,
-            title=article.title,
-            source=article.source,
-            published=article.published,
-            url=article.url,
-        )
-        for position, text in enumerate(texts)
-    ]
+    return texts

@@ -18,10 +18,10 @@ import httpx
 
 from core.settings import FetchSettings
 from core.types import Article
-from index.loaders import LoadFailure
+from index.outcomes import LoadFailure
 from index.webpage import article_from_html
 
-Kind = Literal["html", "feed"]
+Kind = Literal["html", "feed", "sitemap"]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({
@@ -30,6 +30,8 @@ FEED_TYPES = frozenset({
 })
 # Served under these, a body is sniffed: many servers label feeds and pages as plain text or raw bytes.
 _SNIFFED_TYPES = frozenset({"", "text/plain", "application/octet-stream", "binary/octet-stream"})
+# Sitemaps are often served gzipped as files (sitemap.xml.gz): such a body is read as a sitemap or refused.
+GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
 _SNIFF = 1024
 _CHUNK = 65536
 
@@ -58,14 +60,16 @@ def is_web_url(value: str) -> bool:
 
 
 def sniff(head: bytes) -> Kind | None:
-    """'feed' or 'html' judged from the first bytes of a body, or None when it is neither."""
+    """'feed', 'sitemap' or 'html' judged from the first bytes of a body, or None when it is none of them."""
     text = head[:_SNIFF].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype html", b"<html")):
         return "html"
-    if text.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf")):
+    if text.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf:rdf", b"<urlset", b"<sitemapindex")):
         # After an XML prolog comes the root element: a feed's is rss, feed or rdf:RDF.
         if any(tag in text for tag in (b"<rss", b"<feed", b"<rdf:rdf")):
             return "feed"
+        if b"<urlset" in text or b"<sitemapindex" in text:
+            return "sitemap"
         return "html" if b"<html" in text else None
     return None
 
@@ -154,7 +158,8 @@ class Fetcher:
                 return LoadFailure(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
             media = response.headers.get("content-type", "").split(";")[0].strip().lower()
             declared = "html" if media in HTML_TYPES else "feed" if media in FEED_TYPES else None
-            if declared is None and media not in _SNIFFED_TYPES:
+            gzipped = want in (None, "sitemap") and media in GZIP_TYPES
+            if declared is None and media not in _SNIFFED_TYPES and not gzipped:
                 expected = "expected an HTML page or an RSS/Atom feed"
                 return LoadFailure(url, f"unsupported content type {media!r} ({expected})")
             length = response.headers.get("content-length", "")
@@ -168,11 +173,14 @@ class Fetcher:
                 # A server dripping bytes would reset every read timeout: the whole download has one budget.
                 if time.monotonic() > deadline:
                     return LoadFailure(url, f"timed out after {self.settings.timeout:g}s")
-            kind = declared or sniff(bytes(body))
+            sniffed = sniff(bytes(body))
+            # Sitemaps come as application/xml, like feeds: the root element tells them apart.
+            kind = "sitemap" if gzipped or sniffed == "sitemap" else declared or sniffed
             if kind is None:
                 return LoadFailure(url, f"content type {media or '(none)'!r} and the body is neither HTML nor a feed")
             if want is not None and kind != want:
-                return LoadFailure(url, f"expected {'an HTML page' if want == 'html' else 'a feed'}, got {media!r}")
+                expected = {"html": "an HTML page", "feed": "a feed", "sitemap": "a sitemap"}[want]
+                return LoadFailure(url, f"expected {expected}, got {media!r}")
             if not body.strip():
                 return LoadFailure(url, "empty response")
             return Page(url=str(response.url), kind=kind, body=bytes(body), charset=response.charset_encoding)

@@ -26,6 +26,7 @@ from index.guard import guarded_call
 from index.handle import IndexHandle
 from index.loaders import LoadFailure
 from index.manifest import content_hash
+from index.outcomes import SkippedFile
 from index.reconcile import drop, reconcile, refresh_bm25_if_stale, sync_aliases
 from index.sources import absolute, is_web_url, iter_sources, origin_file
 from index.write import Item, crash_point, promote_orphans, write_articles, write_duplicates
@@ -44,6 +45,8 @@ class IngestReport:
     notes: list[LoadNote] = field(default_factory=list)
     summary_only: set[str] = field(default_factory=set)
     """ids of feed entries read without their page (see `notes`)"""
+    skipped: list[SkippedFile] = field(default_factory=list)
+    """files of a folder that no reader takes, summed up by type (see `skipped_summary`)"""
     repaired: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -65,6 +68,15 @@ class IngestReport:
         reasons = Counter(f.reason.split(":")[0].split(" (")[0] for f in self.failures)
         return ", ".join(f"{n} {reason}" for reason, n in reasons.most_common())
 
+    def skipped_summary(self) -> str:
+        """The skipped files counted by type, most common first: ".png 2, .xlsx 1"."""
+        return ", ".join(f"{kind} {n}" for kind, n in Counter(s.kind for s in self.skipped).most_common())
+
+    @property
+    def read_nothing(self) -> bool:
+        """No article came out of the inputs, and the run removed none either: nothing was readable."""
+        return not (self.added or self.updated or self.unchanged or self.duplicates or self.removed)
+
     def to_json(self) -> dict:
         return {
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
@@ -72,6 +84,7 @@ class IngestReport:
             "removed": self.removed, "promoted": self.promoted,
             "failed": [{"where": f.where, "reason": f.reason} for f in self.failures],
             "notes": [{"where": n.where, "note": n.message} for n in self.notes],
+            "skipped_files": [{"where": s.where, "type": s.kind} for s in self.skipped],
             "chunks": self.chunks, "seconds": round(self.seconds, 3),
         }
 
@@ -99,6 +112,8 @@ def load_all(paths: Iterable[Path | str], report: IngestReport, strict: bool = F
             report.failures.append(item)
             if strict:
                 raise SourceError(f"{item.where}: {item.reason}")
+        elif isinstance(item, SkippedFile):
+            report.skipped.append(item)
         elif isinstance(item, LoadNote):
             report.notes.append(item)
             if item.article_id:

@@ -1,18 +1,14 @@
-"""Read articles from files and folders: .txt/.md, .html/.htm, .json and .jsonl.
+"""Read articles from text files: .txt/.md, .html/.htm, .json and .jsonl (folders: `index.walk`).
 
-`iter_articles` never raises for a bad input: it yields a `LoadFailure` saying where and why, and goes on,
-so one broken line in a 2,451-line dump costs one article, not the ingest.
+A bad input never raises: it becomes a `LoadFailure` saying where and why, so one broken line in a 2,451-line
+dump costs one article, not the ingest.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,8 +21,12 @@ from index.clean import (
     strip_invisible,
 )
 from index.dates import iso_date
+from index.outcomes import LoadFailure, article_id_for
+from index.webpage import article_from_html
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+__all__ = ["DEFAULT_MAX_BYTES", "TEXT_SUFFIXES", "LoadFailure", "article_id_for", "load_text_file"]
+
+TEXT_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 DEFAULT_MAX_BYTES = 20_000_000
 _BINARY = "binary file (NUL bytes in the first 8 KB)"
 # A first line this long is a paragraph, not a headline: using it as the title would lose it from the text.
@@ -35,78 +35,22 @@ _TXT_TITLE_MAX_CHARS = 200
 _MD_HEADING = re.compile(r"^\s*#+\s*|\s+#+\s*$")
 
 
-@dataclass(frozen=True)
-class LoadFailure:
-    where: str
-    reason: str
+def load_text_file(path: Path, size: int, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | LoadFailure]:
+    """The articles of one regular file of `size` bytes with a TEXT_SUFFIXES suffix.
 
-
-def article_id_for(key: str) -> str:
-    """Stable 12-hex-digit id for a URL or an absolute path (the same key always gives the same id)."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
-
-
-def iter_articles(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | LoadFailure]:
-    """Articles read from a file or, recursively and in sorted order, from a folder.
-
-    Inside folders, hidden entries and unsupported suffixes are skipped silently; a file given directly with an
-    unsupported suffix is a failure. Files over `max_bytes` are refused, except .jsonl, which is streamed and
-    where the cap applies to each line.
+    Files over `max_bytes` are refused, except .jsonl, which is streamed and where the cap applies to each line.
     """
-    path = Path(path)
-    if path.is_dir():
-        yield from _walk(path, max_bytes, visited=set())
-    else:
-        yield from _load_file(path, max_bytes)
-
-
-def _walk(folder: Path, max_bytes: int, visited: set[str]) -> Iterator[Article | LoadFailure]:
-    # A symlink back to an ancestor would recurse forever; a second link to a visited folder would load it twice.
-    real = os.path.realpath(folder)
-    if real in visited:
-        return
-    visited.add(real)
-    try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
-    except OSError as exc:
-        yield LoadFailure(str(folder), f"cannot list folder: {exc.strerror or exc}")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry, max_bytes, visited)
-        elif entry.suffix.lower() in SUPPORTED_SUFFIXES:
-            yield from _load_file(entry, max_bytes)
-
-
-def _load_file(path: Path, max_bytes: int) -> Iterator[Article | LoadFailure]:
-    where = str(path)
-    try:
-        info = path.stat()
-    except OSError as exc:
-        missing = isinstance(exc, FileNotFoundError)
-        yield LoadFailure(where, "no such file or directory" if missing else f"cannot read: {exc.strerror or exc}")
-        return
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        supported = " ".join(SUPPORTED_SUFFIXES)
-        yield LoadFailure(where, f"unsupported file type '{suffix or '(none)'}' (supported: {supported})")
-        return
-    # Opening a FIFO or a device would block or never end.
-    if not stat.S_ISREG(info.st_mode):
-        yield LoadFailure(where, "not a regular file")
-        return
     if suffix == ".jsonl":
         yield from _load_jsonl(path, max_bytes)
         return
-    text = _read_text(path, info.st_size, max_bytes)
+    text = _read_text(path, size, max_bytes)
     if isinstance(text, LoadFailure):
         yield text
     elif suffix in (".txt", ".md"):
         yield _from_plain_text(path, text)
     elif suffix in (".html", ".htm"):
-        yield _from_html(path, text)
+        yield article_from_html(text, where=str(path), key=str(path.resolve()))
     else:
         yield from _load_json(path, text)
 
@@ -142,12 +86,6 @@ def _from_plain_text(path: Path, text: str) -> Article | LoadFailure:
     return Article(
         id=article_id_for(str(path.resolve())), title=title or derive_title(body), text=body, origin=str(path)
     )
-
-
-def _from_html(path: Path, html: str) -> Article | LoadFailure:
-    from index.webpage import article_from_html
-
-    return article_from_html(html, where=str(path), key=str(path.resolve()))
 
 
 def _load_json(path: Path, text: str) -> Iterator[Article | LoadFailure]:

@@ -47,6 +47,9 @@ _ROW = "id, hash, state, origin, title, source, published, chunks, url, authors,
 def content_hash(article: Article) -> str:
     parts = [article.title, article.text, article.source, article.url or "", article.published or "",
              "|".join(article.authors)]
+    if article.pages:
+        # Only paged documents hash their pages, so every hash of an article without pages stays as it was.
+        parts.append(",".join(f"{offset}:{page}" for offset, page in article.pages))
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

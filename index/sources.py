@@ -2,12 +2,12 @@
 
 An input spec is one of:
 - an `http(s)://` URL: fetched; an RSS/Atom feed (by content type, or sniffed) gives one article per entry,
-  an HTML page gives one article;
-- a file ending in `.rss`, `.atom` or `.xml`: a feed read from disk (its entry links are fetched);
+  a sitemap or sitemap index its newest pages (`index.sitemaps`), an HTML page one article;
 - a file ending in `.urls`, or given with `--urls FILE`: one URL per line (blank lines and `#` comments
   skipped), each handled as above;
-- any other file or folder: `index.loaders` (.txt .md .html .json .jsonl).
-Everything yields `Article`, `LoadFailure` (where, why) or `LoadNote` items in input order, never raises.
+- any other file or folder: `index.walk` (text files, PDF, Word, e-mail, feeds and sitemaps on disk).
+Everything yields `Article`, `LoadFailure` (where, why), `LoadNote` or `SkippedFile` items in input order,
+never raises.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from pathlib import Path
 
 from core.settings import FetchSettings
 from core.types import Article
-from index.feeds import FEED_SUFFIXES, LoadNote, parse_feed
+from index.feeds import LoadNote, parse_feed
 from index.fetch import Fetcher, Page, article_from_page, is_web_url
-from index.loaders import DEFAULT_MAX_BYTES, LoadFailure, iter_articles
+from index.loaders import DEFAULT_MAX_BYTES
+from index.outcomes import LoadFailure, SkippedFile
+from index.sitemaps import read_sitemap
+from index.walk import iter_articles
 
 URL_LIST_SUFFIX = ".urls"
-Item = Article | LoadFailure | LoadNote
+Item = Article | LoadFailure | LoadNote | SkippedFile
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 # Fetching a list in batches keeps `workers` requests in flight without holding every page of a long list.
 _URL_BATCH = 32
@@ -60,10 +63,8 @@ def iter_sources(specs: Iterable[str | Path], settings: FetchSettings,
                 yield LoadFailure(text, "unsupported URL scheme (only http:// and https:// are fetched)")
             elif text.lower().endswith(URL_LIST_SUFFIX):
                 yield from _url_list(absolute(text), lazy_fetcher)
-            elif text.lower().endswith(FEED_SUFFIXES) and not Path(text).is_dir():
-                yield from _feed_file(absolute(text), lazy_fetcher)
             else:
-                yield from iter_articles(absolute(text))
+                yield from iter_articles(absolute(text), fetcher=lazy_fetcher)
         for url_list in url_lists:
             yield from _url_list(absolute(url_list), lazy_fetcher)
     finally:
@@ -83,6 +84,9 @@ def _page(url: str, page: Page | LoadFailure, fetcher: Fetcher) -> Iterator[Item
         yield page
     elif page.kind == "feed":
         yield from parse_feed(page.body, url, fetcher)
+    elif page.kind == "sitemap":
+        settings = fetcher.settings
+        yield from read_sitemap(page.body, url, fetcher, settings.sitemap_limit, settings.sitemap_files)
     else:
         yield article_from_page(page, url)
 
@@ -98,14 +102,6 @@ def _read(path: Path, cap: int) -> bytes | LoadFailure:
     if len(data) > cap:
         return LoadFailure(str(path), f"file is over the {cap:,}-byte limit")
     return data
-
-
-def _feed_file(path: Path, fetcher: Callable[[], Fetcher]) -> Iterator[Item]:
-    data = _read(path, DEFAULT_MAX_BYTES)
-    if isinstance(data, LoadFailure):
-        yield data
-        return
-    yield from parse_feed(data, str(path), fetcher())
 
 
 def _url_list(path: Path, fetcher: Callable[[], Fetcher]) -> Iterator[Item]:

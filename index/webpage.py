@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from core.types import Article
 from index.clean import clean_text, derive_title, is_navigation, strip_invisible
 from index.dates import iso_date
-from index.loaders import LoadFailure, article_id_for
+from index.outcomes import LoadFailure, article_id_for
 
 
 def article_from_html(html: str | bytes, where: str, key: str, url: str | None = None) -> Article | LoadFailure:

@@ -19,7 +19,7 @@ def defuse_markers(text: str) -> str:
 def citation_for(n: int, passage: Passage, quote: str) -> Citation:
     c = passage.chunk
     return Citation(n=n, article_id=c.article_id, chunk_id=c.id, title=c.title, source=c.source,
-                    published=c.published, url=c.url, quote=quote)
+                    published=c.published, url=c.url, page=c.page, quote=quote)
 
 
 def build_answer(question: str, passages: Sequence[Passage], picks: Sequence[tuple[int, int, int]],

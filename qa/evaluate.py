@@ -18,7 +18,8 @@ from core.settings import Settings
 from core.types import Answer, Article, Filters
 from index.handle import IndexHandle
 from index.ingest import IngestReport
-from index.loaders import LoadFailure, iter_articles
+from index.loaders import LoadFailure
+from index.walk import iter_articles
 from qa.chain import Answerer, Turn
 from qa.desk import Desk
 from qa.evalset import EvalItem
@@ -72,6 +73,9 @@ def load_corpus(
     for item in iter_articles(Path(corpus)):
         if isinstance(item, Article):
             articles.append(item)
+        elif not isinstance(item, LoadFailure):
+            # A file of another type in a corpus folder, or a feed note: not a corpus record.
+            notify(f"skipped {item.where}: not a corpus file")
         elif item.reason == EMPTY_ARTICLE:
             skipped.append(item)
             notify(f"skipped {item.where}: {item.reason}")

@@ -13,7 +13,9 @@ import pytest
 from core.types import Article
 from index.clean import clean_text, derive_title, normalise_quotes, strip_invisible
 from index.dates import iso_date
-from index.loaders import LoadFailure, article_id_for, iter_articles
+from index.loaders import LoadFailure, article_id_for
+from index.outcomes import SkippedFile
+from index.walk import iter_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "nato-ministers-transatlantic-ties.txt"
@@ -281,7 +283,8 @@ def test_file_over_the_size_cap_names_its_size(tmp_path: Path) -> None:
 def test_unsupported_and_missing_paths(tmp_path: Path) -> None:
     (tmp_path / "notes.xyz").write_text("hello")
     failure = only_failure(tmp_path / "notes.xyz")
-    assert failure.reason == "unsupported file type '.xyz' (supported: .txt .md .html .htm .json .jsonl)"
+    assert failure.reason == ("unsupported file type '.xyz' (supported: .txt .md .html .htm .json .jsonl .pdf .docx "
+                              ".eml .rss .atom .xml .urls)")
     assert failure.where == str(tmp_path / "notes.xyz")
     assert only_failure(tmp_path / "nope.txt").reason == "no such file or directory"
     assert only_failure(tmp_path / "nope").reason == "no such file or directory"
@@ -294,6 +297,8 @@ def test_folder_recursion_is_sorted_and_skips_hidden_and_unknown(tmp_path: Path)
     articles, failures = load(tmp_path)
     assert failures == []
     assert [a.title for a in articles] == ["a.txt", "b/1.md", "b/2.txt"]
+    skipped = [i for i in iter_articles(tmp_path) if isinstance(i, SkippedFile)]
+    assert [(Path(s.where).name, s.kind) for s in skipped] == [("image.png", ".png"), ("readme.xyz", ".xyz")]
 
 
 def test_symlink_loops_terminate_and_load_each_file_once(tmp_path: Path) -> None:

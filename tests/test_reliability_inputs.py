@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from index.ingest import IngestReport, load_all
-from index.loaders import LoadFailure, iter_articles
+from index.loaders import LoadFailure
+from index.walk import iter_articles
 
 GOOD_TEXT = "The harbour reopened on Tuesday after the storm passed, the port authority said."
 

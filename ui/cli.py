@@ -24,31 +24,41 @@ app = typer.Typer(
 @cli_errors
 def ingest(
     paths: Annotated[list[str] | None, typer.Argument(
-        help="Files or folders (.txt .md .html .json .jsonl), feeds (.rss .atom .xml), URL lists (.urls), "
-             "or http(s) URLs of articles or feeds.")] = None,
+        help="Files or folders (.txt .md .html .json .jsonl .pdf .docx .eml), feeds (.rss .atom .xml), sitemaps "
+             "(.xml), URL lists (.urls), or http(s) URLs of articles, feeds or sitemaps.")] = None,
     urls: Annotated[list[Path] | None, typer.Option(
         "--urls", help="A text file of URLs, one per line (repeatable).")] = None,
     prune: Annotated[list[Path] | None, typer.Option(
         help="Read this folder and remove the indexed articles whose files are gone from it (repeatable).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad input, before anything is written.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    limit: Annotated[int | None, typer.Option(
+        help="Most pages read from each sitemap, newest first (default NEWSDESK_FETCH_SITEMAP_LIMIT).")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List each file of a folder skipped for its type, not only the count.")] = False,
 ) -> None:
     """Index articles. Unchanged articles are skipped, near-duplicates collapsed; bad inputs reported and skipped.
 
-    Exit code 0 when everything went in, 3 when some inputs were skipped.
+    Exit code 0 when everything went in, 3 when some inputs were skipped or nothing at all was readable.
 
     Examples: newsdesk ingest data/sample ~/news/dump.jsonl https://example.com/rss.xml;
-    newsdesk ingest --urls links.txt; newsdesk ingest --prune ~/news
+    newsdesk ingest --urls links.txt; newsdesk ingest --prune ~/news; newsdesk ingest https://example.com/sitemap.xml
+    --limit 50
     """
     if not (paths or urls or prune):
         raise ConfigError("nothing to ingest: give files, folders, feeds or URLs, --urls FILE or --prune FOLDER")
-    desk = make_desk()
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be at least 1, got {limit}")
+    settings = load_settings()
+    if limit is not None:
+        settings = settings.model_copy(update={"fetch": settings.fetch.model_copy(update={"sitemap_limit": limit})})
+    desk = make_desk(settings)
     report = desk.ingest(
         list(paths or []), url_lists=list(urls or []), prune=list(prune or []), strict=strict,
         progress=not as_json and sys.stderr.isatty(), notify=lambda m: print(m, file=sys.stderr),
     )
-    print_ingest_report(report, as_json)
-    if report.failures:
+    print_ingest_report(report, as_json, verbose)
+    if report.failures or report.read_nothing:
         raise typer.Exit(PARTIAL_EXIT)
 
 
@@ -78,7 +88,7 @@ def ask(
         print(f"({note})")
     print(answer.answer)
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.source, c.published or "") if x)
+        meta = ", ".join(x for x in (c.source, c.published or "", f"p. {c.page}" if c.page else "") if x)
         print(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
 
 

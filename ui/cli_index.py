@@ -15,14 +15,26 @@ if TYPE_CHECKING:
     from index.ingest import IngestReport
 
 
-def print_ingest_report(report: IngestReport, as_json: bool) -> None:
-    """Each skipped input and each note on stderr (`skipped WHERE: WHY`), then the summary on stdout."""
+def print_ingest_report(report: IngestReport, as_json: bool, verbose: bool = False) -> None:
+    """Each skipped input and each note on stderr (`skipped WHERE: WHY`), the files of folders skipped for their
+    type as one count (each one with `verbose`), then the summary on stdout."""
     for failure in report.failures:
         print(f"skipped {failure.where}: {failure.reason}", file=sys.stderr)
     for note in report.notes:
         print(f"note {note.where}: {note.message}", file=sys.stderr)
+    if verbose:
+        for skipped in report.skipped:
+            print(f"skipped {skipped.where}: not read, file type {skipped.kind}", file=sys.stderr)
+    if report.skipped:
+        hint = "" if verbose else " (--verbose lists them)"
+        print(f"skipped {len(report.skipped)} files by type: {report.skipped_summary()}{hint}", file=sys.stderr)
     if report.failures:
         print(f"{len(report.failures)} inputs skipped: {report.failure_summary()}", file=sys.stderr)
+    if report.read_nothing:
+        from index.walk import READABLE_SUFFIXES
+
+        print("nothing readable: no article came out of the inputs. newsdesk reads " + " ".join(READABLE_SUFFIXES)
+              + " and .urls files, folders of them, and http(s) URLs of pages, feeds and sitemaps", file=sys.stderr)
     print(json.dumps(report.to_json()) if as_json else report.summary())
 
 

@@ -74,14 +74,14 @@ def refusal_markdown(text: str) -> str:
     return "  \n".join(lines).replace("  \n- ", "\n- ")
 
 
-def _meta(title: str, source: str, published: str | None, url: str | None) -> str:
+def _meta(title: str, source: str, published: str | None, url: str | None, page: int | None = None) -> str:
     link = safe_url(url)
     head = html.escape(title or "(untitled)")
     if link:
         head = (
             f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer nofollow">{head}</a>'
         )
-    bits = " · ".join(html.escape(x) for x in (source, published or "") if x)
+    bits = " · ".join(html.escape(x) for x in (source, published or "", f"p. {page}" if page else "") if x)
     return f'<div class="nd-title">{head}</div>' + (f'<div class="nd-meta">{bits}</div>' if bits else "")
 
 
@@ -109,7 +109,7 @@ def _cited_entry(chunk_citations: Sequence[Citation], passage: Passage | None) -
     else:
         body = " … ".join(f"<mark>{html.escape(c.quote)}</mark>" for c in chunk_citations)
     return (f'<div class="nd-source">{anchors}<div class="nd-head"><div class="nd-badges">{badges}</div>'
-            f'<div>{_meta(first.title, first.source, first.published, first.url)}</div></div>'
+            f'<div>{_meta(first.title, first.source, first.published, first.url, first.page)}</div></div>'
             f'<p class="nd-passage-text">{body}</p></div>')
 
 
@@ -141,7 +141,7 @@ def sources_html(answer: Answer | None) -> str:
 
 def _passage_html(p: Passage) -> str:
     c = p.chunk
-    return (f'<div class="nd-passage">{_meta(c.title, c.source, c.published, c.url)}'
+    return (f'<div class="nd-passage">{_meta(c.title, c.source, c.published, c.url, c.page)}'
             f'<p class="nd-passage-text">{html.escape(c.text)}</p></div>')
 
 

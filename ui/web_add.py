@@ -14,17 +14,16 @@ from typing import Any
 import gradio as gr
 
 from core.errors import NewsdeskError
-from index.feeds import FEED_SUFFIXES
 from index.fetch import is_web_url
-from index.loaders import SUPPORTED_SUFFIXES
+from index.walk import READABLE_SUFFIXES
 from ui.render import table_html
 from ui.web_desk import WebDesk
 
 # Past this many rows the table is a wall: the rest is summed up in one line.
 _MAX_ROWS = 200
-# Feed files and URL lists are read too: their links are fetched like pasted URLs.
-FILE_TYPES = (*SUPPORTED_SUFFIXES, *FEED_SUFFIXES, ".urls")
-RESULTS = ("added", "updated", "unchanged", "duplicate", "failed")
+# Feed, sitemap and URL-list files are read too: their links are fetched like pasted URLs.
+FILE_TYPES = (*READABLE_SUFFIXES, ".urls")
+RESULTS = ("added", "updated", "unchanged", "duplicate", "failed", "skipped")
 RESULTS_PLACEHOLDER = '<div class="nd-empty">Results appear here, one line per article.</div>'
 Row = tuple[str, str, str, str]
 
@@ -61,6 +60,7 @@ def rows_for(desk: WebDesk, item: str, report: Any) -> list[Row]:
                      f"same story as “{titles.get(canonical, canonical)}”, not indexed twice"))
     rows += [(item, "", "failed", f"{f.reason} ({_where(f.where)})") for f in report.failures]
     rows += [(item, "", "note", n.message) for n in report.notes if not n.article_id]
+    rows += [(item, "", "skipped", f"not read, file type {s.kind} ({_where(s.where)})") for s in report.skipped]
     return rows
 
 
@@ -84,7 +84,7 @@ def add_articles(desk: WebDesk, uploads: Sequence[str] | None = None, urls: str 
         except (NewsdeskError, OSError) as exc:
             rows.append((label, "", "failed", str(exc)))
             continue
-        rows += rows_for(desk, label, report) or [(label, "", "failed", "no article found")]
+        rows += rows_for(desk, label, report) or [(label, "", "failed", "nothing readable: no article found")]
     if progress is not None:
         progress((len(inputs), len(inputs)), desc="done", unit="inputs")
     counts = {s: sum(1 for r in rows if r[2] == s) for s in RESULTS}
@@ -101,10 +101,12 @@ def results_html(summary: str, rows: Sequence[Row]) -> str:
 
 def build_add_tab(desk: WebDesk) -> Any:
     """Upload and URL forms with the results; returns the ingest event, so the app can refresh the other tabs."""
-    gr.Markdown("Add articles from files, web pages or RSS/Atom feeds. Unchanged articles are skipped, syndicated "
-                "copies of an indexed story are recorded as duplicates, and a changed file replaces its old "
-                "version. `.json`/`.jsonl` records carry `title, text, source, url, published`; a `.txt` file's "
-                "first line is its title; a `.urls` file lists URLs, one per line.")
+    gr.Markdown("Add articles from files, web pages, RSS/Atom feeds or news sitemaps. Unchanged articles are "
+                "skipped, syndicated copies of an indexed story are recorded as duplicates, and a changed file "
+                "replaces its old version. `.json`/`.jsonl` records carry `title, text, source, url, published`; a "
+                "`.txt` file's first line is its title; PDF (with a text layer), Word `.docx` and `.eml` e-mails "
+                "are one article each (an e-mail's PDF and Word attachments one more each); a `.urls` file lists "
+                "URLs, one per line.")
     with gr.Row(equal_height=True):
         files = gr.File(label="Article files (" + " ".join(FILE_TYPES) + ")", file_count="multiple",
                         file_types=list(FILE_TYPES), elem_id="nd-upload", height=150, scale=1)
