@@ -122,7 +122,7 @@ def test_removing_the_indexed_copy_promotes_another(tmp_path, desk):
     metas = [m for _, m in handle.store.article_metadata()["local"]]
     assert metas and all(m["sources"] == ["Portland Daily", "USA Today"] for m in metas)
     assert {c.article_id for c in handle.store.iter_chunks()} == {"local"}
-    assert len(handle.bm25()) == handle.store.count()
+    assert len(handle.lexical()) == handle.store.count()
 
     # Removing a near-duplicate only takes its source off the indexed copy.
     assert remove(desk.handle, ids=["usat"]).promoted == []
