@@ -96,7 +96,7 @@ def _load_history(path: Path):  # noqa: ANN202
 @app.command()
 @cli_errors
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """Articles, chunks, sources and date range of the index."""
+    """Articles, chunks, sources and date range of the index, and the health of watched feeds."""
     info = make_desk().status()
     if as_json:
         print(json.dumps(info))
@@ -111,6 +111,10 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
         table.add_row(key, str(info[key]))
     for src, n in info["sources"].items():
         table.add_row(f"source: {src}", str(n))
+    for feed in info["feeds"]:
+        health = f"checked {feed['last_checked']}, {feed['consecutive_errors']} errors in a row" + (
+            f" ({feed['last_error']})" if feed["last_error"] else "")
+        table.add_row(f"watched: {feed['source']}", health)
     Console().print(table)
 
 
