@@ -48,6 +48,8 @@ class IngestReport:
     repaired: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    longest_write: float = 0.0
+    """Longest hold of the index's write lock, in seconds: the most a question asked meanwhile waited."""
 
     @property
     def ok(self) -> bool:
@@ -73,7 +75,7 @@ class IngestReport:
             "removed": self.removed, "promoted": self.promoted,
             "failed": [{"where": f.where, "reason": f.reason} for f in self.failures],
             "notes": [{"where": n.where, "note": n.message} for n in self.notes],
-            "chunks": self.chunks, "seconds": round(self.seconds, 3),
+            "chunks": self.chunks, "seconds": round(self.seconds, 3), "longest_write_s": round(self.longest_write, 3),
         }
 
 
@@ -130,6 +132,7 @@ def ingest(
     given = {absolute(p) for p in specs if not is_web_url(os.fspath(p))}
     specs += [d for d in prune_dirs if d not in given]
     with handle.ingest_lock(notify):
+        handle.rw.longest_write = 0.0
         report.repaired = reconcile(handle)
         dedup = dedup_index(handle)
         if articles is not None:
@@ -150,6 +153,7 @@ def ingest(
         report.promoted, promoted_chunks = promote_orphans(handle, dedup, progress, stop)
         report.chunks += promoted_chunks
         handle.manifest.set_meta("last_ingest", time.strftime("%Y-%m-%dT%H:%M:%S"))
+        report.longest_write = handle.rw.longest_write
     report.seconds = time.perf_counter() - started
     return report
 

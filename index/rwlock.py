@@ -10,6 +10,7 @@ at most one write group. `threading` has no such lock, hence this one.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,6 +23,8 @@ class ReadWriteLock:
         self._writer_depth = 0
         self._waiting_writers = 0
         self._local = threading.local()
+        self.longest_write = 0.0
+        """Longest time the write lock was held, in seconds (what a question may wait); reset by whoever reports it."""
 
     @contextmanager
     def read(self) -> Iterator[None]:
@@ -65,6 +68,7 @@ class ReadWriteLock:
                 finally:
                     self._waiting_writers -= 1
                 self._writer, self._writer_depth = me, 1
+        taken = time.perf_counter()
         try:
             yield
         finally:
@@ -72,4 +76,5 @@ class ReadWriteLock:
                 self._writer_depth -= 1
                 if not self._writer_depth:
                     self._writer = None
+                    self.longest_write = max(self.longest_write, time.perf_counter() - taken)
                     self._cond.notify_all()
