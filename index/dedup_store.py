@@ -13,6 +13,7 @@ top, as the in-memory index would hold it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ END;
 _BYTES = 4  # one uint32 hash value
 
 
+@lru_cache(maxsize=8)
 def bands(threshold: float) -> tuple[int, int]:
     """(bands, rows per band) datasketch chooses for this threshold."""
     from datasketch import MinHashLSH
@@ -44,20 +46,26 @@ def bands(threshold: float) -> tuple[int, int]:
     return int(lsh.b), int(lsh.r)
 
 
-def prepare(manifest: Manifest, threshold: float) -> None:
-    """Create the bucket table, or rebuild it when the threshold (and so the banding) changed."""
+def prepare(manifest: Manifest, threshold: float) -> tuple[int, int]:
+    """Create the bucket table, or rebuild it when the threshold (and so the banding) changed; (bands, rows)."""
     db = manifest.db
     db.executescript(_SCHEMA)
+    # datasketch's optimal banding takes ~0.5 s to integrate: remembered with the threshold it is for.
+    if manifest.get_meta("lsh_threshold") == repr(threshold):
+        stored = db.execute("SELECT count(*), max(size) FROM lsh_bands").fetchone()
+        if stored[0]:
+            return int(stored[0]), int(stored[1]) // _BYTES
     b, r = bands(threshold)
     wanted = [(i, i * r * _BYTES + 1, r * _BYTES) for i in range(b)]
-    if [tuple(row) for row in db.execute("SELECT band, start, size FROM lsh_bands ORDER BY band")] == wanted:
-        return
-    db.execute("DELETE FROM lsh_bands")
-    db.executemany("INSERT INTO lsh_bands (band, start, size) VALUES (?, ?, ?)", wanted)
-    db.execute("DELETE FROM lsh")
-    db.execute("INSERT OR IGNORE INTO lsh (band, bucket, id) SELECT band, substr(signature, start, size), id "
-               "FROM articles, lsh_bands WHERE signature IS NOT NULL")
-    db.commit()
+    if [tuple(row) for row in db.execute("SELECT band, start, size FROM lsh_bands ORDER BY band")] != wanted:
+        db.execute("DELETE FROM lsh_bands")
+        db.executemany("INSERT INTO lsh_bands (band, start, size) VALUES (?, ?, ?)", wanted)
+        db.execute("DELETE FROM lsh")
+        db.execute("INSERT OR IGNORE INTO lsh (band, bucket, id) SELECT band, substr(signature, start, size), id "
+                   "FROM articles, lsh_bands WHERE signature IS NOT NULL")
+        db.commit()
+    manifest.set_meta("lsh_threshold", repr(threshold))
+    return b, r
 
 
 class StoredDedupIndex(DedupIndex):
@@ -67,8 +75,7 @@ class StoredDedupIndex(DedupIndex):
         super().__init__(threshold)
         self.manifest = manifest
         self.removed: set[str] = set()
-        self.b, self.r = bands(threshold)
-        prepare(manifest, threshold)
+        self.b, self.r = prepare(manifest, threshold)
 
     def add(self, article_id: str, sig: np.ndarray) -> None:
         self.removed.discard(article_id)
@@ -96,8 +103,10 @@ class StoredDedupIndex(DedupIndex):
         keys: list[Any] = []
         for band in range(self.b):
             keys += [band, raw[band * size : (band + 1) * size]]
-        pairs = ",".join("(?, ?)" for _ in range(self.b))
+        # One primary-key lookup per band: a row-value IN list would use the band alone and scan its bucket rows.
+        lookups = " UNION ".join(["SELECT id FROM lsh WHERE band = ? AND bucket = ?"] * self.b)
+        # CROSS JOIN keeps this order: from the few bucket hits to their rows, not through every indexed row.
         rows = self.manifest.db.execute(
-            "SELECT a.id, a.signature FROM articles AS a WHERE a.state = 'done' AND a.canonical IS NULL "
-            f"AND a.id IN (SELECT id FROM lsh WHERE (band, bucket) IN (VALUES {pairs}))", keys).fetchall()
+            f"SELECT a.id, a.signature FROM ({lookups}) AS hit CROSS JOIN articles AS a ON a.id = hit.id "
+            "WHERE a.state = 'done' AND a.canonical IS NULL", keys).fetchall()
         return [(i, from_bytes(s)) for i, s in rows]
