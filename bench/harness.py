@@ -42,7 +42,7 @@ def open_desk(name: str, home: Path = DEFAULT_HOME, settings: Settings | None = 
     # Incremental: the first run embeds the corpus, later ones only check its hashes (seconds).
     print(f"indexing {corpus} into {home}", file=sys.stderr, flush=True)
     index_corpus(desk, corpus, progress=True)
-    desk.handle.bm25()
+    desk.handle.lexical()
     return desk
 
 

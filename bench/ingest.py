@@ -2,7 +2,7 @@
 
 Measures, with both models loaded and warmed beforehand (load times are reported apart):
   tutorial   RecursiveCharacterTextSplitter(1000, 200) + Chroma.from_documents, same MiniLM via langchain_huggingface
-  newsdesk   `ingest` into a fresh index (load, clean, dedup, chunk, embed, Chroma, BM25, manifest)
+  newsdesk   `ingest` into a fresh index (load, clean, dedup, chunk, embed, Chroma, lexical index, manifest)
   raw embed  embedding newsdesk's own chunk texts alone, one encode() call
   re-ingest  the same corpus again, unchanged
 and dev.jsonl retrieval (Hits@k, MRR@10 over distinct articles, qa.metrics) of both indexes, on the questions

@@ -130,7 +130,7 @@ def main() -> None:
         proc = start_server(home, port, log)
         try:
             wait_until_serving(proc, url, log, limit=300)
-            run_level(url, 1)  # warm-up: the model and the BM25 twin load on the first question
+            run_level(url, 1)  # warm-up: the model and the lexical index load on the first question
             levels = []
             for n in args.levels:
                 pooled: list[Session] = []

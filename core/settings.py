@@ -203,6 +203,26 @@ class DedupSettings(_Group):
     )
 
 
+class WatchSettings(_Group):
+    every: float = Field(
+        default=900.0, gt=0,
+        description="Seconds between two checks of a watched source (`newsdesk watch`, `serve --watch`); "
+        "the --every option takes 30s, 15m, 1h.",
+    )
+    max_backoff: float = Field(
+        default=21600.0, gt=0,
+        description="Longest wait, in seconds, before checking again a source that keeps failing (the wait "
+        "doubles with each failure).",
+    )
+
+    @field_validator("every", "max_backoff", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        from core.durations import parse_duration
+
+        return parse_duration(value, "NEWSDESK_WATCH_*") if isinstance(value, str) else value
+
+
 class UISettings(_Group):
     host: str = Field(default="127.0.0.1", description="Address the web chat binds to.")
     port: int = Field(default=7860, ge=1, le=65535, description="Port of the web chat.")
@@ -231,6 +251,7 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings, description="Web chat.")
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Fetching article URLs and feeds.")
     dedup: DedupSettings = Field(default_factory=DedupSettings, description="Near-duplicate collapse.")
+    watch: WatchSettings = Field(default_factory=WatchSettings, description="Watching feeds and folders.")
 
     @field_validator("collection")
     @classmethod

@@ -6,10 +6,11 @@ its link is fetched and extracted; when that fails the entry keeps its summary a
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,8 +73,13 @@ def _inside(element: Any, tags: tuple[str, ...]) -> bool:
     return any(isinstance(a.tag, str) and a.tag in tags for a in element.iterancestors())
 
 
-def parse_feed(data: bytes, where: str, fetcher: Fetcher | None) -> Iterator[Article | LoadFailure | LoadNote]:
-    """Articles of the feed in `data` (read from `where`: a path or URL); links are fetched with `fetcher`."""
+def parse_feed(data: bytes, where: str, fetcher: Fetcher | None, skip: Callable[[str, str], bool] | None = None
+               ) -> Iterator[Article | LoadFailure | LoadNote]:
+    """Articles of the feed in `data` (read from `where`: a path or URL); links are fetched with `fetcher`.
+
+    `skip(article id, entry fingerprint)` leaves out entries before their links are fetched (`newsdesk watch`
+    skips the entries it has seen unchanged).
+    """
     import feedparser
 
     # A stream, never bytes or str: feedparser would take a str for a URL or a file name and fetch it itself.
@@ -85,15 +91,17 @@ def parse_feed(data: bytes, where: str, fetcher: Fetcher | None) -> Iterator[Art
         return
     feed_name = strip_invisible(html_text(parsed.feed.get("title", ""))).strip()
     site = feed_name or domain_of(parsed.feed.get("link")) or domain_of(where if headers else None)
-    entries = list(parsed.entries)
+    entries = list(enumerate(parsed.entries))
+    if skip is not None:
+        entries = [(i, e) for i, e in entries if not skip(entry_id(e, i, where), fingerprint(e))]
     # In batches: `workers` pages in flight, and never the pages of a 1,000-entry feed in memory at once.
     for start in range(0, len(entries), _FETCH_BATCH):
-        batch = range(start, min(start + _FETCH_BATCH, len(entries)))
-        to_fetch = [i for i in batch if not _content(entries[i]) and _link(entries[i])]
-        pages = dict(zip(to_fetch, fetcher.get_many([_link(entries[i]) for i in to_fetch], want="html"),
+        batch = entries[start : start + _FETCH_BATCH]
+        to_fetch = [(i, e) for i, e in batch if not _content(e) and _link(e)]
+        pages = dict(zip([i for i, _ in to_fetch], fetcher.get_many([_link(e) for _, e in to_fetch], want="html"),
                          strict=True)) if fetcher is not None else {}
-        for i in batch:
-            yield from _entry(entries[i], i, where, site, pages.get(i))
+        for i, entry in batch:
+            yield from _entry(entry, i, where, site, pages.get(i))
 
 
 def _link(entry: Any) -> str:
@@ -133,13 +141,24 @@ def _shows(written: str, parsed: Any) -> bool:
     return parsed.tm_mday in numbers and (parsed.tm_year in numbers or parsed.tm_year % 100 in numbers)
 
 
+def entry_id(entry: Any, index: int, where: str) -> str:
+    """The article id of a feed entry: from its link, else its guid, else its place in the feed."""
+    return article_id_for(_link(entry) or str(entry.get("id") or "").strip() or f"{where}#{index + 1}")
+
+
+def fingerprint(entry: Any) -> str:
+    """What changes when a publisher edits an entry (dates, title, summary, content, link)."""
+    parts = [str(entry.get(k) or "") for k in ("updated", "published", "title", "summary", "link")]
+    parts += [str(c.get("value", "")) for c in entry.get("content", [])]
+    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 def _entry(entry: Any, index: int, where: str, site: str,
            page: Page | LoadFailure | None) -> Iterator[Article | LoadFailure | LoadNote]:
     link = _link(entry)
-    key = link or str(entry.get("id") or "").strip() or f"{where}#{index + 1}"
     label = link or f"{where} entry {index + 1}"
     title = strip_invisible(html_text(entry.get("title", ""))).strip()
-    meta = {"id": article_id_for(key), "source": site, "url": link or None, "published": _published(entry),
+    meta = {"id": entry_id(entry, index, where), "source": site, "url": link or None, "published": _published(entry),
             "authors": _authors(entry), "origin": where}
     text = _content(entry)
     if text:

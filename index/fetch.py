@@ -43,6 +43,9 @@ class Page:
     kind: Kind
     body: bytes
     charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    """The validators the server sent, for a conditional GET next time (`newsdesk watch`)."""
 
     def text(self) -> str:
         from index.clean import decode_bytes
@@ -53,6 +56,13 @@ class Page:
             except (LookupError, UnicodeDecodeError):
                 pass
         return decode_bytes(self.body) or ""
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """HTTP 304: the body is what it was when the validators were given."""
+
+    url: str
 
 
 def is_web_url(value: str) -> bool:
@@ -123,12 +133,17 @@ class Fetcher:
     def close(self) -> None:
         self.client.close()
 
-    def get(self, url: str, want: Kind | None = None) -> Page | LoadFailure:
-        """The body at `url` if it is a page or a feed (`want` narrows that) within the limits, else why not."""
+    def get(self, url: str, want: Kind | None = None, etag: str | None = None,
+            last_modified: str | None = None) -> Page | LoadFailure | NotModified:
+        """The body at `url` if it is a page or a feed (`want` narrows that) within the limits, else why not.
+
+        Given the validators of an earlier answer, the GET is conditional and may answer `NotModified`.
+        """
         if not is_web_url(url):
             return LoadFailure(url, "not an http(s) URL")
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
         try:
-            return self._get(url, want)
+            return self._get(url, want, headers)
         except PrivateAddress as exc:
             return LoadFailure(url, f"refused: {exc.host!r} is a local or private address ({exc.ip}); set "
                                     "NEWSDESK_FETCH_ALLOW_PRIVATE=true to fetch from your own network")
@@ -144,16 +159,24 @@ class Fetcher:
     def get_many(self, urls: list[str], want: Kind | None = None) -> list[Page | LoadFailure]:
         """`get` for each URL, `settings.workers` at a time, in the order given."""
         if len(urls) <= 1 or self.settings.workers == 1:
-            return [self.get(u, want) for u in urls]
+            return [self._plain(u, want) for u in urls]
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(self.settings.workers, len(urls))) as pool:
-            return list(pool.map(lambda u: self.get(u, want), urls))
+            return list(pool.map(lambda u: self._plain(u, want), urls))
 
-    def _get(self, url: str, want: Kind | None) -> Page | LoadFailure:
+    def _plain(self, url: str, want: Kind | None) -> Page | LoadFailure:
+        got = self.get(url, want)
+        assert not isinstance(got, NotModified)  # only a conditional GET answers 304
+        return got
+
+    def _get(self, url: str, want: Kind | None, headers: dict[str, str] | None = None
+             ) -> Page | LoadFailure | NotModified:
         cap = self.settings.max_bytes
         deadline = time.monotonic() + self.settings.timeout
-        with self.client.stream("GET", url) as response:
+        with self.client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304 and headers:
+                return NotModified(str(response.url))
             if response.status_code >= 400:
                 return LoadFailure(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
             media = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -183,7 +206,8 @@ class Fetcher:
                 return LoadFailure(url, f"expected {expected}, got {media!r}")
             if not body.strip():
                 return LoadFailure(url, "empty response")
-            return Page(url=str(response.url), kind=kind, body=bytes(body), charset=response.charset_encoding)
+            return Page(url=str(response.url), kind=kind, body=bytes(body), charset=response.charset_encoding,
+                        etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
 
 
 def article_from_page(page: Page, requested: str) -> Article | LoadFailure:

@@ -1,21 +1,29 @@
-"""One open index: the store, its BM25 twin and its manifest, under NEWSDESK_HOME."""
+"""One open index: the store, its lexical (BM25) index and its manifest, under NEWSDESK_HOME.
+
+`reading()` and `writing()` are the in-process readers/writer lock (index/rwlock.py): questions hold it to read,
+each write group of an ingest to write.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from core.settings import Settings
-from index.bm25 import BM25Index
-from index.embed import Embedder
-from index.guard import guarded_call
-from index.manifest import Manifest
-from index.store import ChromaStore, VectorStore
+from filelock import FileLock, Timeout
 
-# Manifest meta key set while the store holds changes the saved BM25 twin does not (see index/reconcile.py).
-BM25_STALE = "bm25_stale"
+from core.settings import Settings
+from index.embed import Embedder
+from index.feedstate import FeedStates
+from index.guard import guarded_call
+from index.lexical import LexicalIndex
+from index.manifest import Manifest
+from index.rwlock import ReadWriteLock
+from index.store import ChromaStore, VectorStore
 
 
 class IndexHandle:
@@ -32,9 +40,14 @@ class IndexHandle:
         self.collection = collection or settings.collection
         self._embedder = embedder
         self._store = store
-        self._bm25: BM25Index | None = None
-        # A served app asks from many threads: one model load, one store, one BM25 rebuild writing its files.
+        self._lexical: LexicalIndex | None = None
+        # A served app asks from many threads: one model load, one store, one lexical index opened.
         self._lock = threading.RLock()
+        self.rw = ReadWriteLock()
+        # The ingest lock: one writer per index across processes (a file lock) and across threads (this lock).
+        self._ingest = threading.RLock()
+        self._ingest_depth = 0
+        self._file_lock: FileLock | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -54,42 +67,108 @@ class IndexHandle:
     def home(self) -> Path:
         return Path(self.settings.home)
 
+    def reading(self) -> AbstractContextManager[None]:
+        return self.rw.read()
+
+    def writing(self) -> AbstractContextManager[None]:
+        return self.rw.write()
+
     def _scoped(self, name: str) -> Path:
-        # The BM25 twin and manifest belong to one store: a server collection gets its own files.
+        # The lexical index and manifest belong to one store: a server collection gets its own files.
         where = f"{self.settings.chroma.host}-{self.settings.chroma.port}-" if self.settings.chroma.host else ""
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", f"{where}{self.collection}")
         return self.home / name / safe
 
     @property
-    def bm25_dir(self) -> Path:
-        return self._scoped("bm25")
+    def lexical_dir(self) -> Path:
+        return self._scoped("lexical")
 
     @cached_property
     def manifest(self) -> Manifest:
         return Manifest(self._scoped("manifest").with_suffix(".sqlite"))
 
+    @cached_property
+    def feeds(self) -> FeedStates:
+        """Watched feeds' validators, seen entries and health."""
+        return FeedStates(self._scoped("feeds").with_suffix(".sqlite"))
+
     @property
     def lock_path(self) -> Path:
         return self._scoped("locks").with_suffix(".lock")
 
-    def bm25(self) -> BM25Index:
-        """The BM25 twin, rebuilt from the store when missing or out of step with it."""
-        with self._lock:
-            if self._bm25 is None and self.manifest.get_meta(BM25_STALE) is None:
-                # Stale: an ingest changed the store and died before rebuilding it (counts may still agree).
-                self._bm25 = BM25Index.load(self.bm25_dir)
-            if self._bm25 is None or len(self._bm25) != self.store.count():
-                self.refresh_bm25()
-            assert self._bm25 is not None
-            return self._bm25
+    @contextmanager
+    def ingest_lock(self, notify: Callable[[str], None] = lambda _msg: None) -> Iterator[None]:
+        """Held by whoever writes to this index: reentrant in a thread, exclusive across threads and processes."""
+        with self._ingest:
+            if not self._ingest_depth:
+                self._file_lock = guarded_call(lambda: self._take_file_lock(notify), "lock the index for writing",
+                                               self.home)
+            self._ingest_depth += 1
+            try:
+                yield
+            finally:
+                self._ingest_depth -= 1
+                if not self._ingest_depth:
+                    try:
+                        self.release_writers()
+                    finally:
+                        assert self._file_lock is not None
+                        self._file_lock.release()
+                        self._file_lock = None
 
-    def refresh_bm25(self) -> None:
+    def _take_file_lock(self, notify: Callable[[str], None]) -> FileLock:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.lock_path))
+        try:
+            lock.acquire(timeout=0.5)
+        except Timeout:
+            notify(f"waiting for another newsdesk process that is writing to this index ({self.lock_path}) ...")
+            lock.acquire()
+        return lock
+
+    def lexical(self) -> LexicalIndex:
+        """The lexical index; built from the store when missing (first use, a lost data dir, an older version).
+
+        Call it before taking the read lock: a build waits for the ingest lock, whose holder may be waiting
+        for the readers to finish.
+        """
         with self._lock:
-            bm25 = BM25Index.build(self.store.iter_chunks())
-            guarded_call(lambda: bm25.save(self.bm25_dir), "save the BM25 index", self.home)
-            self._bm25 = bm25
+            if self._lexical is None and LexicalIndex.exists(self.lexical_dir):
+                self._lexical = guarded_call(lambda: LexicalIndex(self.lexical_dir), "open the lexical index",
+                                             self.home)
+            if self._lexical is not None:
+                return self._lexical
+        # Under the ingest lock: another process may be writing the index we are about to replace.
+        with self.ingest_lock(), self._lock:
+            if self._lexical is None:
+                if LexicalIndex.exists(self.lexical_dir):
+                    self._lexical = LexicalIndex(self.lexical_dir)
+                else:
+                    self.rebuild_lexical()
+            assert self._lexical is not None
+            return self._lexical
+
+    def rebuild_lexical(self) -> None:
+        """A whole new lexical index from every chunk in the store (the old one, if any, stays until it is done)."""
+        with self._lock:
+            if self._lexical is not None:
+                self._lexical.release()
+            built = guarded_call(lambda: LexicalIndex.build(self.lexical_dir, self.store.iter_chunks()),
+                                 "build the lexical index", self.home)
+            self._lexical = built
+            # The BM25 twin of earlier versions (rebuilt whole after every ingest) is not used any more.
+            shutil.rmtree(self._scoped("bm25"), ignore_errors=True)
+
+    def release_writers(self) -> None:
+        """Let other processes write: the end of an ingest (the caller holds the ingest lock)."""
+        with self._lock:
+            if self._lexical is not None:
+                guarded_call(self._lexical.release, "finish writing the lexical index", self.home)
 
     def close(self) -> None:
+        self.release_writers()
+        if "feeds" in self.__dict__:
+            self.feeds.close()
         if "manifest" in self.__dict__:
             self.manifest.close()
             del self.__dict__["manifest"]

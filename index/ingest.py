@@ -3,33 +3,32 @@
 One ingest holds the index lock and runs: reconcile (repair whatever an interrupted run left) -> read every
 input, deciding per article: unchanged (skipped, nothing embedded), near-duplicate of an indexed article
 (recorded, not embedded) or to be written -> prune (with --prune) -> write -> index the near-duplicates whose
-article is gone -> rebuild BM25 if the store changed. See index/write.py for the order of the writes.
+article is gone. See index/write.py for the order of the writes, and index/reconcile.py for the repairs.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from core.errors import SourceError
 from core.settings import FetchSettings
 from core.types import Article
 from index.dedup import DedupIndex, signature
+from index.dedup_store import StoredDedupIndex
 from index.feeds import LoadNote
-from index.guard import guarded_call
 from index.handle import IndexHandle
 from index.loaders import LoadFailure
 from index.manifest import content_hash
 from index.outcomes import SkippedFile
-from index.reconcile import drop, reconcile, refresh_bm25_if_stale, sync_aliases
+from index.reconcile import drop, reconcile, sync_aliases
 from index.sources import absolute, is_web_url, iter_sources, origin_file
-from index.write import Item, crash_point, promote_orphans, write_articles, write_duplicates
+from index.write import Item, promote_orphans, write_articles, write_duplicates
 
 
 @dataclass
@@ -47,9 +46,13 @@ class IngestReport:
     """ids of feed entries read without their page (see `notes`)"""
     skipped: list[SkippedFile] = field(default_factory=list)
     """files of a folder that no reader takes, summed up by type (see `skipped_summary`)"""
+    stopped: list[str] = field(default_factory=list)
+    """ids not written because the ingest was asked to stop (written by the next one)"""
     repaired: int = 0
     chunks: int = 0
     seconds: float = 0.0
+    longest_write: float = 0.0
+    """Longest hold of the index's write lock, in seconds: the most a question asked meanwhile waited."""
 
     @property
     def ok(self) -> bool:
@@ -85,29 +88,20 @@ class IngestReport:
             "failed": [{"where": f.where, "reason": f.reason} for f in self.failures],
             "notes": [{"where": n.where, "note": n.message} for n in self.notes],
             "skipped_files": [{"where": s.where, "type": s.kind} for s in self.skipped],
-            "chunks": self.chunks, "seconds": round(self.seconds, 3),
+            "chunks": self.chunks, "seconds": round(self.seconds, 3), "longest_write_s": round(self.longest_write, 3),
         }
-
-
-def lock_index(handle: IndexHandle, notify: Callable[[str], None]) -> FileLock:
-    def take() -> FileLock:
-        handle.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(handle.lock_path))
-        try:
-            lock.acquire(timeout=0.5)
-        except Timeout:
-            notify(f"waiting for another newsdesk process that is writing to this index ({handle.lock_path}) ...")
-            lock.acquire()
-        return lock
-
-    # A read-only or full data directory fails here first, before anything is read or embedded.
-    return guarded_call(take, "lock the index for writing", handle.home)
 
 
 def load_all(paths: Iterable[Path | str], report: IngestReport, strict: bool = False,
              fetch: FetchSettings | None = None, url_lists: Iterable[Path | str] = ()) -> Iterator[Article]:
     """The articles of every input; failures and notes go to `report` (`strict`: the first failure raises)."""
-    for item in iter_sources(paths, fetch or FetchSettings(), url_lists):
+    return collect(iter_sources(paths, fetch or FetchSettings(), url_lists), report, strict)
+
+
+def collect(items: Iterable[Article | LoadFailure | LoadNote], report: IngestReport,
+            strict: bool = False) -> Iterator[Article]:
+    """The articles among `items`; failures and notes go to `report` (`strict`: the first failure raises)."""
+    for item in items:
         if isinstance(item, LoadFailure):
             report.failures.append(item)
             if strict:
@@ -124,7 +118,7 @@ def load_all(paths: Iterable[Path | str], report: IngestReport, strict: bool = F
 
 def dedup_index(handle: IndexHandle) -> DedupIndex | None:
     settings = handle.settings.dedup
-    return DedupIndex.build(settings.threshold, handle.manifest.signatures()) if settings.enabled else None
+    return StoredDedupIndex(settings.threshold, handle.manifest) if settings.enabled else None
 
 
 def ingest(
@@ -135,12 +129,16 @@ def ingest(
     progress: bool = False,
     notify: Callable[[str], None] = lambda _msg: None,
     articles: Iterable[Article] | None = None,
+    items: Iterable[Article | LoadFailure | LoadNote] | None = None,
     url_lists: Iterable[Path | str] = (),
     prune: Iterable[Path | str] = (),
+    stop: threading.Event | None = None,
 ) -> IngestReport:
-    """Index every article of `paths` (files, folders, feeds, URLs) and `url_lists`, or the given `articles`.
+    """Index every article of `paths` (files, folders, feeds, URLs) and `url_lists`, or the given `articles`, or
+    the articles, failures and notes of `items` (what a feed check read).
 
-    `prune` folders are read too, and then their articles whose files are gone are removed.
+    `prune` folders are read too, and then their articles whose files are gone are removed. `stop` ends the
+    writing between two write groups; what was not written is written by the next ingest.
     """
     report = IngestReport()
     started = time.perf_counter()
@@ -148,25 +146,29 @@ def ingest(
     prune_dirs = [absolute(p) for p in prune]
     given = {absolute(p) for p in specs if not is_web_url(os.fspath(p))}
     specs += [d for d in prune_dirs if d not in given]
-    lock = lock_index(handle, notify)
-    try:
+    with handle.ingest_lock(notify):
+        handle.rw.longest_write = 0.0
         report.repaired = reconcile(handle)
         dedup = dedup_index(handle)
-        source = articles if articles is not None else load_all(specs, report, strict, handle.settings.fetch,
-                                                                url_lists)
-        items, seen, regrouped = _plan(source, handle, dedup, report, strict)
+        if articles is not None:
+            source: Iterable[Article] = articles
+        elif items is not None:
+            source = collect(items, report, strict)
+        else:
+            source = load_all(specs, report, strict, handle.settings.fetch, url_lists)
+        planned, seen, regrouped = _plan(source, handle, dedup, report, strict)
         if prune_dirs:
             report.removed = _prune(handle, dedup, prune_dirs, seen, report.failures)
-        report.chunks = write_articles([i for i in items if i.canonical is None], handle, progress)
-        write_duplicates([i for i in items if i.canonical is not None], handle)
+        fresh = [i for i in planned if i.canonical is None]
+        report.chunks = write_articles(fresh, handle, progress, stop)
+        if stop is not None and stop.is_set():
+            report.stopped = [i.article.id for i in fresh if handle.manifest.hash_of(i.article.id) != i.digest]
+        write_duplicates([i for i in planned if i.canonical is not None], handle)
         sync_aliases(handle, regrouped)
-        report.promoted, promoted_chunks = promote_orphans(handle, dedup, progress)
+        report.promoted, promoted_chunks = promote_orphans(handle, dedup, progress, stop)
         report.chunks += promoted_chunks
-        crash_point("bm25")
-        refresh_bm25_if_stale(handle)
         handle.manifest.set_meta("last_ingest", time.strftime("%Y-%m-%dT%H:%M:%S"))
-    finally:
-        lock.release()
+        report.longest_write = handle.rw.longest_write
     report.seconds = time.perf_counter() - started
     return report
 

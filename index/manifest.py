@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS articles (
     updated REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Work begun and not yet finished, written in the transaction that makes it necessary, so that reconciling
+-- reads this table instead of every row: ('aliases', canonical id) and ('promote', near-duplicate id).
+CREATE TABLE IF NOT EXISTS work (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;
 """
 # Added after the first release: created on open when missing, so an older manifest keeps working.
 _COLUMNS = {
@@ -70,12 +73,15 @@ class Manifest:
                                   "open the manifest", path.parent)
         # A read-only or full data directory surfaces as a StoreError saying so, not as sqlite3's own message.
         self.db: Any = Guarded(connection, "update the manifest", path.parent)
+        # INSERT OR REPLACE then fires the delete triggers of the row it replaces (index/dedup_store.py).
+        self.db.execute("PRAGMA recursive_triggers = ON")
         self.db.executescript(_SCHEMA)
         present = {r[1] for r in self.db.execute("PRAGMA table_info(articles)").fetchall()}
         for name, kind in _COLUMNS.items():
             if name not in present:
                 self.db.execute(f"ALTER TABLE articles ADD COLUMN {name} {kind}")
         self.db.execute("CREATE INDEX IF NOT EXISTS articles_canonical ON articles (canonical)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS articles_updated ON articles (updated)")
         self.db.commit()
 
     def close(self) -> None:
@@ -158,6 +164,64 @@ class Manifest:
         """(id, origin) of every completed row."""
         return self.db.execute("SELECT id, origin FROM articles WHERE state = 'done' ORDER BY id").fetchall()
 
+    def counts(self) -> tuple[int, int]:
+        """(indexed articles, their chunks): what the store must hold when nothing is pending."""
+        n, chunks = self.db.execute("SELECT count(*), coalesce(sum(chunks), 0) FROM articles "
+                                    "WHERE state = 'done' AND canonical IS NULL").fetchone()
+        return int(n), int(chunks)
+
+    def stats(self) -> dict[str, Any]:
+        """Articles by source and by month of publication, and the date range, of the indexed articles."""
+        indexed = "FROM articles WHERE state = 'done' AND canonical IS NULL"
+        sources = self.db.execute(f"SELECT coalesce(nullif(source, ''), '(none)') AS s, count(*) AS n {indexed} "
+                                  "GROUP BY s ORDER BY n DESC, s").fetchall()
+        months = self.db.execute(f"SELECT substr(published, 1, 7) AS m, count(*) {indexed} AND published != '' "
+                                 "AND published IS NOT NULL GROUP BY m ORDER BY m").fetchall()
+        low, high = self.db.execute(f"SELECT min(published), max(published) {indexed} AND published != ''"
+                                    ).fetchone()
+        return {"sources": dict(sources), "months": dict(months), "date_range": [low, high] if low else None}
+
+    def source_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE state = 'done' AND "
+                                              "canonical IS NULL AND source != '' ORDER BY source")]
+
+    def version(self) -> float:
+        """Changes whenever a row is written: a cheap key for what is derived from the rows."""
+        return float(self.db.execute("SELECT coalesce(max(updated), 0) FROM articles").fetchone()[0])
+
+    def states(self, article_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """id -> its row, for these ids only (rows that exist)."""
+        out: dict[str, dict[str, Any]] = {}
+        ids = list(article_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            out.update((r[0], _row(r)) for r in self.db.execute(f"SELECT {_ROW} FROM articles WHERE id IN ({marks})",
+                                                                 part))
+        return out
+
+    def work(self, kind: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM work WHERE kind = ? ORDER BY id", (kind,))]
+
+    def add_work(self, kind: str, ids: Iterable[str]) -> None:
+        self._note_work(kind, ids)
+        self.db.commit()
+
+    def clear_work(self, kind: str, ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM work WHERE kind = ? AND id = ?", [(kind, i) for i in ids])
+        self.db.commit()
+
+    def _note_work(self, kind: str, ids: Iterable[str]) -> None:
+        self.db.executemany("INSERT OR IGNORE INTO work (kind, id) VALUES (?, ?)", [(kind, i) for i in ids if i])
+
+    def _note_canonicals(self, article_ids: list[str]) -> None:
+        """The articles these rows are near-duplicates of get their alias metadata rewritten (see reconcile)."""
+        for i in range(0, len(article_ids), 500):
+            part = article_ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            self.db.execute("INSERT OR IGNORE INTO work (kind, id) SELECT 'aliases', canonical FROM articles "
+                            f"WHERE id IN ({marks}) AND canonical IS NOT NULL", part)
+
     # --- writes (each method is one transaction)
 
     def begin(self, article: Article, digest: str, signature: bytes | None = None,
@@ -167,6 +231,9 @@ class Manifest:
     def begin_many(self, entries: Iterable[tuple[Article, str, bytes | None, str | None]]) -> None:
         """Rows `pending` for articles about to be written (canonical None) or recorded as near-duplicates."""
         now = time.time()
+        entries = list(entries)
+        self._note_canonicals([a.id for a, _, _, _ in entries])
+        self._note_work("aliases", [canonical for _, _, _, canonical in entries if canonical])
         self.db.executemany(
             f"INSERT OR REPLACE INTO articles ({_ROW}, updated) "
             "VALUES (?, ?, 'pending', ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
@@ -178,6 +245,7 @@ class Manifest:
     def finish(self, article_ids: list[str], chunk_counts: list[int]) -> None:
         """Rows `done` with their chunk counts; an article that was a near-duplicate is now an indexed one."""
         now = time.time()
+        self.db.executemany("DELETE FROM work WHERE kind = 'promote' AND id = ?", [(a,) for a in article_ids])
         self.db.executemany(
             "UPDATE articles SET state = 'done', chunks = ?, canonical = NULL, article = NULL, updated = ? "
             "WHERE id = ?", [(n, now, aid) for aid, n in zip(article_ids, chunk_counts, strict=True)],
@@ -191,16 +259,14 @@ class Manifest:
         self.db.commit()
 
     def set_canonical(self, article_id: str, canonical: str) -> None:
+        self._note_work("aliases", [canonical])
         self.db.execute("UPDATE articles SET canonical = ?, chunks = 0 WHERE id = ?", (canonical, article_id))
         self.db.commit()
 
     def mark_pending(self, article_ids: Iterable[str]) -> None:
+        article_ids = list(article_ids)
+        self._note_canonicals(article_ids)
         self.db.executemany("UPDATE articles SET state = 'pending' WHERE id = ?", [(a,) for a in article_ids])
-        self.db.commit()
-
-    def forget_hash(self, article_ids: Iterable[str]) -> None:
-        """Make these articles count as changed, so the next ingest that reads them writes them again."""
-        self.db.executemany("UPDATE articles SET hash = '' WHERE id = ?", [(a,) for a in article_ids])
         self.db.commit()
 
     def adopt(self, rows: Iterable[dict[str, Any]]) -> None:
@@ -214,6 +280,8 @@ class Manifest:
         self.db.commit()
 
     def remove(self, article_ids: Iterable[str]) -> None:
+        article_ids = list(article_ids)
+        self._note_canonicals(article_ids)
         self.db.executemany("DELETE FROM articles WHERE id = ?", [(a,) for a in article_ids])
         self.db.commit()
 

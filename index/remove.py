@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from index.handle import IndexHandle
-from index.ingest import dedup_index, lock_index
-from index.reconcile import drop, reconcile, refresh_bm25_if_stale, sync_aliases
+from index.ingest import dedup_index
+from index.reconcile import drop, reconcile, sync_aliases
 from index.write import promote_orphans
 
 
@@ -52,20 +52,16 @@ def remove(
     if not (ids or sources or before):
         raise ValueError("remove() needs ids, sources or a before date")
     report = RemoveReport(dry_run=dry_run)
-    lock = lock_index(handle, notify)
-    try:
+    with handle.ingest_lock(notify):
         reconcile(handle)
         manifest = handle.manifest
         report.removed = manifest.select(ids, sources, before)
         report.unknown = sorted(set(ids) - {r for r in ids if manifest.get(r) is not None})
-        counts = manifest.done()
-        report.chunks = sum(counts.get(a, 0) for a in report.removed)
+        rows = manifest.states(report.removed)
+        report.chunks = sum(r["chunks"] for r in rows.values() if r["canonical"] is None)
         if not dry_run and report.removed:
             sync_aliases(handle, drop(handle, report.removed))
             # Built after the drop: a removed article must not absorb its own near-duplicates again.
             report.promoted, _ = promote_orphans(handle, dedup_index(handle), progress)
-            refresh_bm25_if_stale(handle)
-    finally:
-        lock.release()
     report.seconds = time.perf_counter() - started
     return report

@@ -15,8 +15,8 @@ from core.types import Chunk, Filters
 from index.guard import Guarded, storage_error
 
 _PAGE = 2000
-# How long `count()` answers from memory after asking Chroma (~3 ms a call; a question asked it 3 times: filter
-# parsing and retrieval each check the BM25 twin against it, and the query clamped n_results with it). This
+# How long `count()` answers from memory after asking Chroma (~3 ms a call; status, reconciling and the
+# example questions ask it). This
 # store's own writes forget it at once; another process's writes are seen after at most this long.
 _COUNT_FRESH_S = 0.5
 
@@ -28,6 +28,7 @@ class VectorStore(Protocol):
     def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]: ...
     def count(self) -> int: ...
     def iter_chunks(self) -> Iterator[Chunk]: ...
+    def chunk_ids(self) -> Iterator[str]: ...
 
 
 def where_clause(filters: Filters | None) -> dict[str, Any] | None:
@@ -197,6 +198,16 @@ class ChromaStore:
                 return
             for i, d, m in zip(got["ids"], got["documents"], got["metadatas"]):
                 yield Chunk.from_metadata(i, d, m)
+            offset += len(got["ids"])
+
+    def chunk_ids(self) -> Iterator[str]:
+        """Every chunk id, a page at a time (for repairing the lexical index: no documents or metadata read)."""
+        offset = 0
+        while True:
+            got = self.collection.get(include=[], limit=_PAGE * 5, offset=offset)
+            if not got["ids"]:
+                return
+            yield from got["ids"]
             offset += len(got["ids"])
 
     def article_chunk_ids(self) -> dict[str, list[str]]:

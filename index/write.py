@@ -1,15 +1,21 @@
 """The write path of an ingest: chunk -> embed -> store, bracketed by manifest rows so a crash can be repaired.
 
-Order per group of articles: manifest rows `pending` -> their old chunks deleted -> new chunks upserted ->
-rows `done`. A near-duplicate gets a row and no chunks; the article it collapsed into gets its source and URL
-in its chunks' metadata. A promotion (a near-duplicate whose article was removed, now indexed itself) skips
-the `pending` step: its row must survive a crash, and `reconcile` deletes the chunks of a duplicate's row.
+Order per group of articles: manifest rows `pending` -> their old chunks deleted (store and lexical index) ->
+new chunks upserted -> lexical index committed -> rows `done`. A near-duplicate gets a row and no chunks; the
+article it collapsed into gets its source and URL in its chunks' metadata. A promotion (a near-duplicate whose
+article was removed, now indexed itself) skips the `pending` step: its row must survive a crash, so a `promote`
+work row is written instead, and `reconcile` deletes the chunks of a promotion that did not finish.
+
+Chunking and embedding happen outside the index's write lock; each group's writes hold it, so questions asked
+meanwhile wait for at most one group and see the index before or after it. `stop` (set by SIGTERM or Ctrl-C in
+`newsdesk watch` and `serve --watch`) is checked between groups: what was not written is written next time.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +27,7 @@ from core.types import Article, Chunk
 from index.chunking import chunk_article, embedding_text
 from index.dedup import DedupIndex, from_bytes, signature, to_bytes
 from index.handle import IndexHandle
-from index.reconcile import aliases, mark_stale, sync_aliases
+from index.reconcile import aliases, sync_aliases
 
 # Test hook: "STAGE:N" kills this process with SIGKILL the Nth time STAGE is reached (see tests/test_crash.py).
 CRASH_ENV = "NEWSDESK_TEST_CRASH_AFTER"
@@ -51,36 +57,47 @@ def crash_point(stage: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def write_articles(items: list[Item], handle: IndexHandle, progress: bool = False) -> int:
+def write_articles(items: list[Item], handle: IndexHandle, progress: bool = False,
+                   stop: threading.Event | None = None) -> int:
     """Chunk, embed and store these articles; the number of chunks written."""
     if not items:
         return 0
     embedder = handle.embedder
     max_tokens = min(handle.settings.chunk.max_tokens, embedder.max_tokens)
-    manifest, store = handle.manifest, handle.store
+    manifest, store, lexical = handle.manifest, handle.store, handle.lexical()
     written = 0
     bar = _progress(progress, len(items))
     try:
         for group, chunked in _chunked_groups(items, max_tokens, embedder):
+            if stop is not None and stop.is_set():
+                break
             flat: list[Chunk] = [c for chunks in chunked for c in chunks]
             vectors = _embed(embedder, flat)
             ids = [i.article.id for i in group]
             fresh = [i for i in group if not i.promotion]
-            manifest.begin_many([(i.article, i.digest, _sig_bytes(i), None) for i in fresh])
-            crash_point("pending")
-            mark_stale(handle)
-            store.delete_articles(ids)
-            crash_point("delete")
-            copies = manifest.duplicates_of(ids)
-            extra = {i.article.id: aliases({"source": i.article.source, "url": i.article.url},
-                                           copies.get(i.article.id, [])) for i in group}
-            store.upsert(flat, vectors, extra)  # type: ignore[call-arg]
-            crash_point("upsert")
-            manifest.finish(ids, [len(c) for c in chunked])
-            crash_point("done")
+            with handle.writing():
+                manifest.begin_many([(i.article, i.digest, _sig_bytes(i), None) for i in fresh])
+                manifest.add_work("promote", [i.article.id for i in group if i.promotion])
+                crash_point("pending")
+                store.delete_articles(ids)
+                lexical.delete_articles(ids)
+                crash_point("delete")
+                copies = manifest.duplicates_of(ids)
+                extra = {i.article.id: aliases({"source": i.article.source, "url": i.article.url},
+                                               copies.get(i.article.id, [])) for i in group}
+                store.upsert(flat, vectors, extra)  # type: ignore[call-arg]
+                crash_point("upsert")
+                lexical.add(flat)
+                lexical.commit()
+                crash_point("lexical")
+                manifest.finish(ids, [len(c) for c in chunked])
+                crash_point("done")
             written += len(flat)
             if bar is not None:
                 bar[0].update(bar[1], advance=len(group))
+    except BaseException:
+        lexical.rollback()  # nothing half-added stays buffered for the next commit
+        raise
     finally:
         if bar is not None:
             bar[0].stop()
@@ -113,19 +130,23 @@ def write_duplicates(items: list[Item], handle: IndexHandle) -> None:
         return
     manifest = handle.manifest
     ids = [i.article.id for i in items]
-    before = manifest.done()
-    manifest.begin_many([(i.article, i.digest, _sig_bytes(i), i.canonical) for i in items])
-    crash_point("pending")
-    was_indexed = [a for a in ids if a in before]
-    if was_indexed:
-        mark_stale(handle)
-        handle.store.delete_articles(was_indexed)
-    manifest.finish_duplicates(ids)
-    crash_point("duplicates")
+    before = manifest.states(ids)
+    was_indexed = [a for a, row in before.items() if row["state"] == "done" and row["canonical"] is None]
+    with handle.writing():
+        manifest.begin_many([(i.article, i.digest, _sig_bytes(i), i.canonical) for i in items])
+        crash_point("pending")
+        if was_indexed:
+            handle.store.delete_articles(was_indexed)
+            lexical = handle.lexical()
+            lexical.delete_articles(was_indexed)
+            lexical.commit()
+        manifest.finish_duplicates(ids)
+        crash_point("duplicates")
     sync_aliases(handle, {i.canonical for i in items if i.canonical})
 
 
-def promote_orphans(handle: IndexHandle, dedup: DedupIndex | None, progress: bool = False) -> tuple[list[str], int]:
+def promote_orphans(handle: IndexHandle, dedup: DedupIndex | None, progress: bool = False,
+                    stop: threading.Event | None = None) -> tuple[list[str], int]:
     """Index near-duplicates whose article was removed (or collapse them into another); (promoted ids, chunks)."""
     manifest = handle.manifest
     orphans = manifest.orphans()
@@ -144,7 +165,7 @@ def promote_orphans(handle: IndexHandle, dedup: DedupIndex | None, progress: boo
         if dedup is not None:
             dedup.add(article.id, sig)
         items.append(Item(article, row["hash"], sig, promotion=True))
-    chunks = write_articles(items, handle, progress)
+    chunks = write_articles(items, handle, progress, stop)
     sync_aliases(handle, regrouped)
     return [i.article.id for i in items], chunks
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
@@ -33,7 +32,7 @@ class Desk:
         self.handle = handle or IndexHandle(settings)
         self._answerer = answerer
         self._chat_model = chat_model
-        self._sources: tuple[int, list[str]] = (-1, [])
+        self._sources: tuple[float, list[str]] = (-1.0, [])
 
     @cached_property
     def sentences(self) -> SentenceCache:
@@ -104,10 +103,10 @@ class Desk:
         return build_chain(self.retriever, self.answerer, rewrite=self.rewriter, checker=self.checker)
 
     def sources(self) -> list[str]:
-        """Source names in the index (what "according to CNN" is matched against)."""
-        bm25 = self.handle.bm25()
-        if self._sources[0] != len(bm25):
-            self._sources = (len(bm25), sorted({str(s) for s in bm25.sources if s}))
+        """Source names in the index (what "according to CNN" is matched against), read again after any write."""
+        version = self.handle.manifest.version()
+        if self._sources[0] != version:
+            self._sources = (version, self.handle.manifest.source_names())
         return self._sources[1]
 
     def request(self, question: str, history: list[Turn] | None = None, filters: Filters | None = None,
@@ -137,16 +136,17 @@ class Desk:
         return ingest(paths, self.handle, **kwargs)
 
     def status(self) -> dict[str, Any]:
-        rows = self.handle.manifest.rows()
-        dates = sorted(r["published"] for r in rows if r["published"])
-        months = Counter(d[:7] for d in dates)
+        """What the index holds (counted by SQL, not by reading every row) and the health of watched feeds."""
+        manifest = self.handle.manifest
+        stats = manifest.stats()
         return {
             "home": str(self.handle.home),
             "collection": self.handle.collection,
-            "articles": len(rows),
+            "articles": manifest.counts()[0],
             "chunks": self.handle.store.count(),
-            "sources": dict(Counter(r["source"] or "(none)" for r in rows).most_common()),
-            "months": dict(sorted(months.items())),
-            "date_range": [dates[0], dates[-1]] if dates else None,
-            "last_ingest": self.handle.manifest.get_meta("last_ingest"),
+            "sources": stats["sources"],
+            "months": stats["months"],
+            "date_range": stats["date_range"],
+            "last_ingest": manifest.get_meta("last_ingest"),
+            "feeds": self.handle.feeds.health(),
         }

@@ -204,8 +204,8 @@ def run_eval(
         missing = missing_gold(desk, items)
         if missing:
             notify(f"warning: {len(missing)} gold article ids are not in the corpus, e.g. {missing[:3]}")
-        # Load BM25 and the model now, so the first question's latency is not the start-up cost.
-        desk.handle.bm25()
+        # Open the lexical index and load the model now, so the first question's latency is not the start-up cost.
+        desk.handle.lexical()
         desk.handle.embedder.encode(["warm up"])
         on_indexed(report)
         records = []

@@ -1,13 +1,15 @@
-"""Hybrid retrieval: dense (Chroma) + BM25 fused by RRF, then neighbour expansion within each article."""
+"""Hybrid retrieval: dense (Chroma) + BM25 (tantivy) fused by RRF, then neighbour expansion within each article."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from core.errors import ConfigError
 from core.settings import RetrievalSettings
 from core.types import Chunk, Filters, Passage
 from index.handle import IndexHandle
+from index.lexical import LexicalIndex
 from qa.fusion import rrf
 from qa.rerank import Reranker
 
@@ -39,8 +41,15 @@ class HybridRetriever:
             raise ConfigError(f"k must be at least 1, got {k}")
         fetch = max(self.settings.fetch_k, k)
         vector = self.handle.embedder.encode([query])[0]
+        lexical = self.handle.lexical()  # before the read lock: opening may wait for a writer (index/handle.py)
+        # One read: every look at the index below sees it before or after a write group, never half of one.
+        with self.handle.reading():
+            return self._retrieve(query, vector, lexical, fetch, k, filters, prefer_articles, prefer_dates)
+
+    def _retrieve(self, query: str, vector: Any, lexical: LexicalIndex, fetch: int, k: int, filters: Filters | None,
+                  prefer_articles: Sequence[str], prefer_dates: Filters | None) -> list[Passage]:
         dense = self.handle.store.query(vector, fetch, filters)
-        sparse = self.handle.bm25().search(query, fetch, filters)
+        sparse = lexical.search(query, fetch, filters)
         chunks: dict[str, Chunk] = {c.id: c for c, _ in dense}
         sims: dict[str, float] = {c.id: s for c, s in dense}
         rankings = [[c.id for c, _ in dense], [cid for cid, _ in sparse]]

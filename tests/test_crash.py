@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
-from index.handle import BM25_STALE, IndexHandle
+from index.handle import IndexHandle
 from index.write import CRASH_ENV
 from qa.desk import Desk
 from tests.conftest import REPO
@@ -86,16 +86,16 @@ def snapshot(home: Path, embedder) -> dict:
     handle = IndexHandle(settings, embedder=embedder)
     try:
         manifest = handle.manifest
-        assert manifest.pending() == [] and manifest.get_meta(BM25_STALE) is None
+        assert manifest.pending() == [] and manifest.work("promote") == [] and manifest.work("aliases") == []
         got = handle.store.collection.get(include=["documents", "metadatas"])
         chunks = {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         assert len(chunks) == handle.store.count()
-        bm25 = handle.bm25()
+        lexical = handle.lexical()
         desk = Desk(settings, handle=handle)
         return {
             "rows": {r["id"]: (r["hash"], r["canonical"], r["chunks"], r["source"]) for r in manifest.all_rows()},
             "chunks": chunks,
-            "bm25": sorted(bm25.ids),
+            "lexical": sorted(lexical.ids()),
             "top": [[p.chunk.id for p in desk.retriever.retrieve(q, k=5)] for q in QUERIES],
         }
     finally:
@@ -116,7 +116,7 @@ def clean(tmp_path_factory, embedder) -> dict[int, dict]:
 
 @pytest.mark.parametrize(("stage", "incremental"), [
     ("pending:1", False), ("delete:2", False), ("upsert:1", False), ("done:1", False),
-    ("duplicates:1", False), ("bm25:1", False), ("upsert:1", True), ("pending:2", True),
+    ("duplicates:1", False), ("lexical:1", False), ("lexical:1", True), ("upsert:1", True), ("pending:2", True),
 ])
 def test_kill_9_then_rerun_equals_a_clean_run(stage, incremental, tmp_path, clean, embedder):
     home = tmp_path / "home"
@@ -135,7 +135,7 @@ def test_kill_9_then_rerun_equals_a_clean_run(stage, incremental, tmp_path, clea
     assert after["rows"] == reference["rows"]
     assert set(after["chunks"]) == set(reference["chunks"])  # no orphans, no duplicates, nothing missing
     assert after["chunks"] == reference["chunks"]  # same texts and metadata (sources of the collapsed copies)
-    assert after["bm25"] == reference["bm25"] == sorted(reference["chunks"])
+    assert after["lexical"] == reference["lexical"] == sorted(reference["chunks"])
     assert after["top"] == reference["top"]
 
 

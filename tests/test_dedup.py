@@ -122,7 +122,7 @@ def test_removing_the_indexed_copy_promotes_another(tmp_path, desk):
     metas = [m for _, m in handle.store.article_metadata()["local"]]
     assert metas and all(m["sources"] == ["Portland Daily", "USA Today"] for m in metas)
     assert {c.article_id for c in handle.store.iter_chunks()} == {"local"}
-    assert len(handle.bm25()) == handle.store.count()
+    assert len(handle.lexical()) == handle.store.count()
 
     # Removing a near-duplicate only takes its source off the indexed copy.
     assert remove(desk.handle, ids=["usat"]).promoted == []
@@ -145,3 +145,35 @@ def test_dedup_can_be_switched_off(tmp_path, embedder):
     report = Desk(settings, handle=handle).ingest([jsonl(tmp_path / "wire.jsonl", COPIES)])
     assert report.added == ["ap", "usat", "local"] and report.duplicates == []
     handle.close()
+
+
+def test_the_stored_lookup_finds_what_the_in_memory_one_finds(tmp_path):
+    """The manifest's LSH buckets (index/dedup_store.py) against datasketch's in-memory index, over near and far
+    signatures, and again after the threshold (so the banding) changes."""
+    import numpy as np
+
+    from core.types import Article
+    from index.dedup import to_bytes
+    from index.dedup_store import StoredDedupIndex
+    from index.manifest import Manifest
+
+    rng = np.random.default_rng(3)
+    base = [rng.integers(0, 2**32, 128, dtype=np.uint64).astype("<u4") for _ in range(40)]
+    sigs = {f"a{i:02d}": s for i, s in enumerate(base)}
+    for i in range(0, 40, 4):  # near copies: a share of the hash values changed
+        near = base[i].copy()
+        near[rng.choice(128, size=int(128 * (0.05 + 0.02 * (i % 12))), replace=False)] += 1
+        sigs[f"n{i:02d}"] = near
+    manifest = Manifest(tmp_path / "manifest.sqlite")
+    indexed = sorted(sigs)[::2]
+    manifest.begin_many([(Article(id=i, title=i, text="x"), "h", to_bytes(sigs[i]), None) for i in indexed])
+    manifest.finish(indexed, [1] * len(indexed))
+    for threshold in (0.8, 0.6):
+        stored = StoredDedupIndex(threshold, manifest)
+        memory = DedupIndex.build(threshold, manifest.signatures())
+        found = [stored.match(s, exclude=i) for i, s in sorted(sigs.items())]
+        assert found == [memory.match(s, exclude=i) for i, s in sorted(sigs.items())]
+        assert any(found) and not all(found)
+        stored.remove(indexed[0])  # this run's own changes, on top of the stored buckets
+        assert stored.match(sigs[indexed[0]]) in (None, memory.match(sigs[indexed[0]], exclude=indexed[0]))
+    manifest.close()

@@ -35,7 +35,7 @@ def test_ingesting_twice_keeps_the_chunk_count(sample_desk):
     report = sample_desk.ingest([SAMPLE_DIR])
     assert report.unchanged and not report.added and report.chunks == 0
     assert sample_desk.handle.store.count() == before
-    assert len(sample_desk.handle.bm25()) == before
+    assert len(sample_desk.handle.lexical()) == before
 
 
 def test_hybrid_retrieval_brings_the_continuation_paragraph(sample_desk):

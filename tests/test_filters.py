@@ -1,4 +1,4 @@
-"""Constraints read from the question, and their way into Chroma's where, the BM25 mask and the answer."""
+"""Constraints read from the question, and their way into Chroma's where, the lexical index's filters and the answer."""
 
 from datetime import date
 
@@ -105,7 +105,7 @@ def test_question_filters_reach_both_retrievers(snow_desk):
     assert answer.notes == ["filtered to source: USA Today"]
     assert answer.to_json()["filters"]["sources"] == ["USA Today"]
     # The BM25 side alone honours the same filters.
-    hits = snow_desk.handle.bm25().search("schools Ohio snow", 10, answer.filters)
+    hits = snow_desk.handle.lexical().search("schools Ohio snow", 10, answer.filters)
     assert hits and all(cid.startswith("usa-snow") for cid, _ in hits)
 
 

@@ -65,7 +65,7 @@ def test_unchanged_skipped_changed_replaced_shorter_leaves_no_chunks_behind(tmp_
     assert len(third.updated) == 2 and len(third.unchanged) == 2
     after = chunk_ids(desk.handle)
     assert after[storm_id] == [f"{storm_id}:0000"]
-    assert desk.handle.store.count() == sum(len(v) for v in after.values()) == len(desk.handle.bm25())
+    assert desk.handle.store.count() == sum(len(v) for v in after.values()) == len(desk.handle.lexical())
     assert desk.handle.manifest.done() == {a: len(v) for a, v in after.items()}
     assert "dedicated lane" in desk.ask("Will cyclists get a lane on the bridge?").answer
 
@@ -94,7 +94,7 @@ def test_remove_by_id_source_and_date(tmp_path, desk):
     assert remove(handle, ids=["s", "nope"]).unknown == ["nope"]
     assert set(handle.manifest.done()) == {"l", "m"}
     assert {c.article_id for c in handle.store.iter_chunks()} == {"l", "m"}
-    assert len(handle.bm25()) == handle.store.count()
+    assert len(handle.lexical()) == handle.store.count()
     passages = desk.retriever.retrieve("storm power lines electricity", k=3)
     assert all(p.chunk.article_id in {"l", "m"} for p in passages)
 
@@ -129,7 +129,7 @@ def test_prune_drops_articles_whose_files_are_gone(tmp_path, desk):
     titles = {r["title"] for r in desk.handle.manifest.rows()}
     assert titles == {"Harbour bridge reopens", "Marathon route changes", "School", "Storm cuts power to thousands"}
     assert sorted(report["removed"]) == sorted([article_id_for(str(gone.resolve())), "s2"])
-    assert a.exists() and len(desk.handle.bm25()) == desk.handle.store.count()
+    assert a.exists() and len(desk.handle.lexical()) == desk.handle.store.count()
 
 
 def test_dates_authors_and_unknown_dates_end_to_end(tmp_path, desk):

@@ -5,7 +5,7 @@
   one at a time (a history crossing sessions would change a follow-up's answer).
 - Writers on one data dir: `newsdesk ingest` processes wait for each other with a clear message; the one holding
   the lock is killed with SIGKILL; the others go on; a rerun ends where one clean run ends.
-- Threads of one process asking while the BM25 twin is stale: one rebuild, no error.
+- Threads of one process asking while the lexical index is missing: one rebuild, no error.
 """
 
 from __future__ import annotations
@@ -157,19 +157,20 @@ def test_concurrent_writers_wait_for_each_other_and_survive_a_killed_lock_holder
     assert state["pending"] == []
 
 
-def test_threads_asking_while_the_bm25_twin_is_stale_all_get_answers(tmp_path, sample_desk):
+def test_threads_asking_while_the_lexical_index_is_missing_all_get_answers(tmp_path, sample_desk):
     import shutil
 
     expected = sample_desk.ask("What did Le Drian say?").answer
-    # A twin out of step with the store (deleted, as after a crash): every first question wants to rebuild it.
+    # A lost lexical index (a wiped data dir, an older version's): every first question wants to build it.
     handle = sample_desk.handle
-    shutil.rmtree(handle.bm25_dir)
-    handle._bm25 = None
+    handle.release_writers()
+    shutil.rmtree(handle.lexical_dir)
+    handle._lexical = None
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda _: sample_desk.ask("What did Le Drian say?").answer, range(8)))
     assert answers == [expected] * 8
-    assert handle.bm25_dir.exists()
-    assert not handle.bm25_dir.with_name(handle.bm25_dir.name + ".tmp").exists()
+    assert handle.lexical_dir.exists() and len(handle.lexical()) == handle.store.count()
+    assert not handle.lexical_dir.with_name(handle.lexical_dir.name + ".tmp").exists()
 
 
 @pytest.mark.slow

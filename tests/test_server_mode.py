@@ -59,16 +59,16 @@ def test_ingest_ask_remove_through_a_chroma_server(chroma_server, tmp_path, monk
     home = Path(status["home"])
     assert not (home / "chroma").exists()  # nothing went to a local store
 
-    # The BM25 twin is local: deleted, it is rebuilt from the server's chunks on the next question.
+    # The lexical index is local: deleted, it is rebuilt from the server's chunks on the next question.
     handle = IndexHandle(Settings())
-    bm25_dir = handle.bm25_dir
+    lexical_dir = handle.lexical_dir
     handle.close()
-    assert bm25_dir.is_dir()
-    shutil.rmtree(bm25_dir)
+    assert lexical_dir.is_dir()
+    shutil.rmtree(lexical_dir)
     answer = json.loads(runner.invoke(app, ["ask", "--json", "What did Le Drian say?"]).stdout)
     assert not answer["refused"] and "rediscovered itself" in answer["answer"]
     assert all(c["quote"] in SAMPLE.read_text(encoding="utf-8") for c in answer["citations"])
-    assert bm25_dir.is_dir()
+    assert lexical_dir.is_dir()
 
     nato = answer["citations"][0]["article_id"]
     removed = runner.invoke(app, ["remove", "--json", "--id", nato])
@@ -84,10 +84,10 @@ def test_a_lost_local_manifest_does_not_wipe_the_server(chroma_server, monkeypat
     assert runner.invoke(app, ["ingest", str(SAMPLE_DIR)]).exit_code == 0
     chunks = server_count(chroma_server)
     handle = IndexHandle(Settings())
-    manifest_path, bm25_dir = handle.manifest.path, handle.bm25_dir
+    manifest_path, lexical_dir = handle.manifest.path, handle.lexical_dir
     handle.close()
     manifest_path.unlink()  # another machine, or a wiped NEWSDESK_HOME: the server keeps the articles
-    shutil.rmtree(bm25_dir)
+    shutil.rmtree(lexical_dir)
 
     status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
     assert status["chunks"] == chunks

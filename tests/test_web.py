@@ -261,10 +261,11 @@ def test_upload_results_are_escaped():
 
 
 def test_index_view_counts_sources_and_months(web):
-    summary, by_source, by_month, table = index_view(web)
+    summary, by_source, by_month, table, feeds = index_view(web)
     assert "last ingest" in summary and "never" not in summary and ">1<" in summary
     assert by_source["articles"].sum() == 1 and list(by_month.columns) == ["month", "articles"]
     assert "<table" in table
+    assert "No watched feeds" in feeds
 
 
 def test_share_needs_auth_unless_public():

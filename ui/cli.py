@@ -1,4 +1,4 @@
-"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove."""
+"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove, watch."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from core.errors import ConfigError, SourceError
 from ui.cli_common import PARTIAL_EXIT, SAMPLE_DIR, cli_filters, load_settings, make_desk
 from ui.cli_eval import eval_command
 from ui.cli_index import print_ingest_report, remove_command
+from ui.cli_watch import EVERY_HELP, serve_command, watch_command
 from ui.errors import cli_errors
 
 app = typer.Typer(
@@ -105,7 +106,7 @@ def _load_history(path: Path):  # noqa: ANN202
 @app.command()
 @cli_errors
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """Articles, chunks, sources and date range of the index."""
+    """Articles, chunks, sources and date range of the index, and the health of watched feeds."""
     info = make_desk().status()
     if as_json:
         print(json.dumps(info))
@@ -120,6 +121,10 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON."
         table.add_row(key, str(info[key]))
     for src, n in info["sources"].items():
         table.add_row(f"source: {src}", str(n))
+    for feed in info["feeds"]:
+        health = f"checked {feed['last_checked']}, {feed['consecutive_errors']} errors in a row" + (
+            f" ({feed['last_error']})" if feed["last_error"] else "")
+        table.add_row(f"watched: {feed['source']}", health)
     Console().print(table)
 
 
@@ -131,19 +136,16 @@ def serve(
     share: Annotated[bool, typer.Option(help="Ask Gradio for a public share link (needs --auth).")] = False,
     auth: Annotated[str | None, typer.Option(help="USER:PASS required to use the chat.")] = None,
     public: Annotated[bool, typer.Option(help="Allow --share without --auth.")] = False,
+    watch: Annotated[list[str] | None, typer.Option(
+        help="A feed or page URL, file or folder to watch while serving (repeatable); see `newsdesk watch`.")] = None,
+    urls: Annotated[list[Path] | None, typer.Option("--urls", help="A text file of URLs to watch.")] = None,
+    every: Annotated[str | None, typer.Option(help=EVERY_HELP)] = None,
 ) -> None:
-    """Serve the web chat. Example: newsdesk serve --port 7860"""
-    from ui.web import launch
+    """Serve the web chat, optionally watching feeds into its index. Questions are answered during ingests.
 
-    settings = load_settings()
-    launch(
-        make_desk(settings),
-        host=host or settings.ui.host,
-        port=port or settings.ui.port,
-        share=share,
-        auth=auth if auth is not None else settings.auth,
-        public=public,
-    )
+    Examples: newsdesk serve --port 7860; newsdesk serve --watch https://example.com/rss.xml --every 15m
+    """
+    serve_command(host, port, share, auth, public, list(watch or []), list(urls or []), every)
 
 
 @app.command()
@@ -165,6 +167,8 @@ def demo(
 app.command(name="eval")(eval_command)
 
 app.command(name="remove")(remove_command)
+
+app.command(name="watch")(watch_command)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""The index tab: how many articles, from which sources and months, and when the last ingest ran."""
+"""The index tab: how many articles, from which sources and months, when the last ingest ran, and the health of
+watched feeds."""
 
 from __future__ import annotations
 
@@ -51,9 +52,27 @@ def sources_table(status: dict[str, Any]) -> str:
     return table_html(["source", "articles"], [(s, f"{n:,}") for s, n in status["sources"].items()])
 
 
-def index_view(desk: WebDesk) -> tuple[str, pd.DataFrame, pd.DataFrame, str]:
+def feeds_html(status: dict[str, Any]) -> str:
+    """One row per watched source: when it was checked, when it last brought a new article, its errors."""
+    feeds = status.get("feeds") or []
+    if not feeds:
+        return ('<div class="nd-empty" id="nd-feeds">No watched feeds: start with '
+                '<code>newsdesk serve --watch URL --every 15m</code>.</div>')
+
+    def when(value: str | None) -> str:
+        return (value or "never").replace("T", " ")
+
+    rows = [(f["source"], when(f["last_checked"]), when(f["last_new_article"]), str(f["consecutive_errors"]),
+             when(f["next_check"]), f["last_error"]) for f in feeds]
+    table = table_html(["source", "last checked", "last new article", "errors in a row", "next check", "last error"],
+                       rows)
+    return f'<div id="nd-feeds">{table}</div>'
+
+
+def index_view(desk: WebDesk) -> tuple[str, pd.DataFrame, pd.DataFrame, str, str]:
     status = desk.status()
-    return summary_html(status), sources_frame(status), months_frame(status), sources_table(status)
+    return (summary_html(status), sources_frame(status), months_frame(status), sources_table(status),
+            feeds_html(status))
 
 
 def build_index_tab(desk: WebDesk) -> tuple[list[gr.components.Component], gr.Button]:
@@ -67,7 +86,9 @@ def build_index_tab(desk: WebDesk) -> tuple[list[gr.components.Component], gr.Bu
                               x_label_angle=-45, elem_id="nd-by-month")
     with gr.Accordion("All sources", open=False):
         table = gr.HTML()
+    gr.Markdown("**Watched feeds**")
+    feeds = gr.HTML(elem_id="nd-feeds-box")
     refresh = gr.Button("Refresh", size="sm", elem_id="nd-index-refresh")
-    outputs: list[gr.components.Component] = [summary, by_source, by_month, table]
+    outputs: list[gr.components.Component] = [summary, by_source, by_month, table, feeds]
     refresh.click(lambda: index_view(desk), None, outputs, api_visibility="private")
     return outputs, refresh
