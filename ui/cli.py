@@ -1,4 +1,4 @@
-"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove."""
+"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove, users, conversations."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ import typer
 
 from core.errors import ConfigError, SourceError
 from ui.cli_common import PARTIAL_EXIT, SAMPLE_DIR, cli_filters, load_settings, make_desk
+from ui.cli_conversations import conversations_app
 from ui.cli_eval import eval_command
 from ui.cli_index import print_ingest_report, remove_command
+from ui.cli_users import users_app
 from ui.errors import cli_errors
 
 app = typer.Typer(
@@ -121,8 +123,13 @@ def serve(
     share: Annotated[bool, typer.Option(help="Ask Gradio for a public share link (needs --auth).")] = False,
     auth: Annotated[str | None, typer.Option(help="USER:PASS required to use the chat.")] = None,
     public: Annotated[bool, typer.Option(help="Allow --share without --auth.")] = False,
+    users: Annotated[str | None, typer.Option(
+        help="Users file (name:role:hash lines, roles viewer and editor): each logs in with their own password.")
+    ] = None,
+    public_links: Annotated[bool | None, typer.Option(
+        "--public-links", help="Shared conversation links open without a login.")] = None,
 ) -> None:
-    """Serve the web chat. Example: newsdesk serve --port 7860"""
+    """Serve the web chat. Examples: newsdesk serve --port 7860; newsdesk serve --users users.txt"""
     from ui.web import launch
 
     settings = load_settings()
@@ -133,6 +140,8 @@ def serve(
         share=share,
         auth=auth if auth is not None else settings.auth,
         public=public,
+        users=users if users is not None else settings.users,
+        public_links=public_links,
     )
 
 
@@ -155,6 +164,10 @@ def demo(
 app.command(name="eval")(eval_command)
 
 app.command(name="remove")(remove_command)
+
+app.add_typer(users_app, name="users")
+
+app.add_typer(conversations_app, name="conversations")
 
 
 def main() -> None:
