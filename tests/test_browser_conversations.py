@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,11 @@ def test_reload_share_revoke_in_chromium(server, browser, tmp_path):
     # The [n] markers still lead to their sources after the reload.
     hrefs = page.locator("#nd-chat a[href^='#nd-source-']").evaluate_all("els => els.map(e => e.hash)")
     assert hrefs and all(page.locator(f"#nd-sources {h}").count() == 1 for h in hrefs)
+
+    with page.expect_download() as download:
+        page.locator("#nd-download").click()
+    draft = Path(download.value.path()).read_text(encoding="utf-8")
+    assert draft.startswith("# What did Le Drian say?\n") and "## Sources" in draft and QUOTES[1] in draft
 
     page.locator("#nd-share").click()
     link_box = page.locator("#nd-share-url textarea, #nd-share-url input").first
@@ -226,6 +232,16 @@ def test_a_stored_hostile_answer_is_inert_on_the_shared_page(server, browser):
     assert '<script>alert("a")</script>' in text  # shown as text
     assert page.dialogs == [] and page.locator("#injected").count() == 0 and page.locator("img").count() == 0
     assert page.locator("a[href^='javascript']").count() == 0 and page.locator("script").count() == 0
+    # Continued as one's own, its hostile question becomes a title in the list and a message in the chat.
+    page.locator("#nd-continue").click()
+    page.locator(QUESTION_BOX).wait_for(timeout=120_000)
+    page.locator("#nd-conversations label").filter(has_text='<script>alert("a")</script>').first.wait_for(
+        timeout=60_000)
+    page.locator("#nd-sources .nd-source").first.wait_for(timeout=60_000)
+    assert '<script>alert("a")</script>' in page.locator("#nd-chat").inner_text()
+    assert page.dialogs == [] and page.locator("#injected").count() == 0 and page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.evaluate("[...document.scripts].filter(s => s.textContent.includes('alert')).length") == 0
     context.close()
 
 

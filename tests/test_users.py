@@ -43,6 +43,9 @@ def test_users_file_roles_and_login(tmp_path):
     assert both.role("carol") == "editor" and both.check("carol", "c-pass")
     with pytest.raises(ConfigError, match="'alice' is also in the users file"):
         Access.from_options(auth="alice:x", users_file=path)
+    from ui.web import check_share
+
+    assert check_share(share=True, auth="", public=False, users=str(path)) is None  # --share with --users is fine
     nobody = Access()
     assert not nobody.enabled and nobody.role(None) == "editor"  # no login: the local user may do everything
 

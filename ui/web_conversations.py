@@ -60,7 +60,8 @@ def messages(conversation: Conversation | None) -> list[dict]:
 
     out: list[dict] = []
     for turn in conversation.history if conversation else []:
-        out += [{"role": "user", "content": turn.question},
+        # Escaped: a conversation continued from someone else's link brings their questions along.
+        out += [{"role": "user", "content": escape_markdown(turn.question)},
                 {"role": "assistant", "content": answer_markdown(turn.answer) + notes_markdown(turn.answer)}]
     return out
 
