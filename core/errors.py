@@ -29,3 +29,15 @@ class AnswerError(NewsdeskError):
     """The answerer (an LLM backend) failed to produce an answer."""
 
     exit_code = 5
+
+
+class ConversationError(NewsdeskError):
+    """A saved conversation or shared link does not exist, is not the caller's, or cannot take the change."""
+
+    exit_code = 3
+
+
+class AccessError(NewsdeskError):
+    """A logged-in user asked for something their role does not allow (a viewer adding articles)."""
+
+    exit_code = 2

@@ -228,6 +228,19 @@ class UISettings(_Group):
     port: int = Field(default=7860, ge=1, le=65535, description="Port of the web chat.")
 
 
+class ShareSettings(_Group):
+    public_links: bool = Field(
+        default=False,
+        description="Shared conversation links (/share/<token>) open without a login even when the chat has one "
+                    "(serve --public-links). Off, a share link of a server with --auth/--users needs a login.",
+    )
+    base_url: str = Field(
+        default="",
+        description="Address put before /share/<token> in the links the chat shows, e.g. https://news.example.org "
+                    "behind a proxy; empty means the address the browser used.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="NEWSDESK_",
@@ -241,6 +254,11 @@ class Settings(BaseSettings):
     collection: str = Field(default="newsdesk", description="Chroma collection name.")
     debug: bool = Field(default=False, description="Re-raise errors with their traceback instead of a message.")
     auth: str = Field(default="", description="USER:PASS required by the web chat (needed for --share).")
+    users: str = Field(
+        default="",
+        description="Users file of the web chat: one 'name:role:password-hash' a line, role viewer or editor "
+                    "(make lines with `newsdesk users add`); empty means no users file.",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
     chunk: ChunkSettings = Field(default_factory=ChunkSettings, description="Chunking.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Hybrid retrieval.")
@@ -252,6 +270,7 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Fetching article URLs and feeds.")
     dedup: DedupSettings = Field(default_factory=DedupSettings, description="Near-duplicate collapse.")
     watch: WatchSettings = Field(default_factory=WatchSettings, description="Watching feeds and folders.")
+    share: ShareSettings = Field(default_factory=ShareSettings, description="Shared conversation links.")
 
     @field_validator("collection")
     @classmethod

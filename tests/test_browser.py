@@ -106,7 +106,7 @@ def test_chat_answers_le_drian_with_both_quotes_and_sources(page, tmp_path):
     shot = tmp_path / "answered-chat.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
-    page.locator("#nd-clear").click()
+    page.locator("#nd-new").click()
     page.locator("#nd-sources .nd-source").first.wait_for(state="detached", timeout=30_000)
     assert "rediscovered itself" not in page.locator("#nd-chat").inner_text()
 

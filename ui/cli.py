@@ -1,4 +1,4 @@
-"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove, watch."""
+"""`newsdesk` command line: ingest, ask, status, serve, demo, eval, remove, watch, users, conversations."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import typer
 
 from core.errors import ConfigError, SourceError
 from ui.cli_common import PARTIAL_EXIT, SAMPLE_DIR, cli_filters, load_settings, make_desk
+from ui.cli_conversations import conversations_app
 from ui.cli_eval import eval_command
 from ui.cli_index import print_ingest_report, remove_command
 from ui.cli_watch import EVERY_HELP, serve_command, watch_command
+from ui.cli_users import users_app
 from ui.errors import cli_errors
 
 app = typer.Typer(
@@ -140,12 +142,18 @@ def serve(
         help="A feed or page URL, file or folder to watch while serving (repeatable); see `newsdesk watch`.")] = None,
     urls: Annotated[list[Path] | None, typer.Option("--urls", help="A text file of URLs to watch.")] = None,
     every: Annotated[str | None, typer.Option(help=EVERY_HELP)] = None,
+    users: Annotated[str | None, typer.Option(
+        help="Users file (name:role:hash lines, roles viewer and editor): each logs in with their own password.")
+    ] = None,
+    public_links: Annotated[bool | None, typer.Option(
+        "--public-links", help="Shared conversation links open without a login.")] = None,
 ) -> None:
     """Serve the web chat, optionally watching feeds into its index. Questions are answered during ingests.
 
-    Examples: newsdesk serve --port 7860; newsdesk serve --watch https://example.com/rss.xml --every 15m
+    Examples: newsdesk serve --port 7860; newsdesk serve --users users.txt;
+    newsdesk serve --watch https://example.com/rss.xml --every 15m
     """
-    serve_command(host, port, share, auth, public, list(watch or []), list(urls or []), every)
+    serve_command(host, port, share, auth, public, list(watch or []), list(urls or []), every, users, public_links)
 
 
 @app.command()
@@ -169,6 +177,10 @@ app.command(name="eval")(eval_command)
 app.command(name="remove")(remove_command)
 
 app.command(name="watch")(watch_command)
+
+app.add_typer(users_app, name="users")
+
+app.add_typer(conversations_app, name="conversations")
 
 
 def main() -> None:

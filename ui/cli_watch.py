@@ -102,7 +102,8 @@ def watch_command(
 
 
 def serve_command(host: str | None, port: int | None, share: bool, auth: str | None, public: bool,
-                  watch: list[str], urls: list[Path], every: str | None) -> None:
+                  watch: list[str], urls: list[Path], every: str | None, users: str | None = None,
+                  public_links: bool | None = None) -> None:
     """`newsdesk serve`: the chat, with a watcher thread when sources are given. SIGTERM stops like Ctrl-C."""
     from index.serving import serving
     from ui.cli_common import load_settings, make_desk
@@ -120,7 +121,8 @@ def serve_command(host: str | None, port: int | None, share: bool, auth: str | N
         thread = start_in_background(watcher) if watcher is not None else None
         try:
             launch(desk, host=host or settings.ui.host, port=port or settings.ui.port, share=share,
-                   auth=auth if auth is not None else settings.auth, public=public)
+                   auth=auth if auth is not None else settings.auth, public=public,
+                   users=users if users is not None else settings.users, public_links=public_links)
         finally:
             if watcher is not None and thread is not None:
                 stop_background(watcher, thread)

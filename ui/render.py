@@ -63,6 +63,25 @@ def answer_markdown(answer: Answer) -> str:
     return " ".join(parts)
 
 
+def answer_html(answer: Answer, anchor: str = "nd-source") -> str:
+    """The answer as HTML (the shared page has no Markdown renderer): what `answer_markdown` shows, escaped."""
+    if answer.refused or not answer.sentences:
+        lines = [html.escape(strip_invisible(line)) for line in answer.answer.splitlines() if line.strip()]
+        items = [f"<li>{line[2:]}</li>" for line in lines if line.startswith("- ")]
+        text = "<br>".join(line for line in lines if not line.startswith("- "))
+        return f"<p>{text}</p>" + (f"<ul>{''.join(items)}</ul>" if items else "")
+    parts = []
+    for s in answer.sentences:
+        marks = "".join(f'<a class="nd-marker" href="#{anchor}-{n}">[{n}]</a>' for n in s.citations)
+        text = html.escape(strip_invisible(s.text))
+        if not s.supported:
+            cited = ", ".join(f"[{n}]" for n in s.citations) or "any passage"
+            why = f": {html.escape(s.reason)}" if s.reason else ""
+            text = f"⚠️ <em>{text}</em> <strong>(not supported by {cited}{why})</strong>"
+        parts.append(f"{text} {marks}".rstrip())
+    return "<p>" + " ".join(parts) + "</p>"
+
+
 def refusal_markdown(text: str) -> str:
     """The refusal sentinel, then the nearest articles as a list (their titles escaped)."""
     lines = []
@@ -100,9 +119,9 @@ def highlight(text: str, quotes: Iterable[str]) -> str:
     return "".join(out)
 
 
-def _cited_entry(chunk_citations: Sequence[Citation], passage: Passage | None) -> str:
+def _cited_entry(chunk_citations: Sequence[Citation], passage: Passage | None, anchor: str = "nd-source") -> str:
     first = chunk_citations[0]
-    anchors = "".join(f'<span class="nd-anchor" id="nd-source-{c.n}"></span>' for c in chunk_citations)
+    anchors = "".join(f'<span class="nd-anchor" id="{anchor}-{c.n}"></span>' for c in chunk_citations)
     badges = "".join(f'<span class="nd-n">{c.n}</span>' for c in chunk_citations)
     if passage is not None:
         body = highlight(passage.chunk.text, [c.quote for c in chunk_citations])
@@ -113,8 +132,9 @@ def _cited_entry(chunk_citations: Sequence[Citation], passage: Passage | None) -
             f'<p class="nd-passage-text">{body}</p></div>')
 
 
-def sources_html(answer: Answer | None) -> str:
-    """Cited passages (cited sentences highlighted), then the retrieved-but-uncited ones folded below."""
+def sources_html(answer: Answer | None, anchor: str = "nd-source") -> str:
+    """Cited passages (cited sentences highlighted), then the retrieved-but-uncited ones folded below.
+    `anchor` prefixes the entries' ids (`nd-source-1`): a page showing several answers gives each its own."""
     if answer is None:
         return EMPTY_PANEL
     if not answer.passages and not answer.citations:
@@ -128,7 +148,7 @@ def sources_html(answer: Answer | None) -> str:
     if groups:
         out.append(f'<div class="nd-heading">Cited passages ({len(groups)})</div>')
     for chunk_id, cites in groups.items():
-        out.append(_cited_entry(cites, by_chunk.get(chunk_id)))
+        out.append(_cited_entry(cites, by_chunk.get(chunk_id), anchor))
     others = [p for p in answer.passages if p.chunk.id not in groups]
     if others:
         label = "Retrieved passages" if not groups else "Retrieved but not cited"

@@ -9,16 +9,20 @@ from typing import Any
 import gradio as gr
 from pydantic import ValidationError
 
+from conversations.store import ConversationStore
 from core.errors import ConfigError, NewsdeskError
 from core.types import Filters
 from qa.chain import Turn
 from qa.desk import Desk
-from ui.web_add import build_add_tab
+from ui.share_page import add_share_routes
+from ui.users import Access, parse_auth
+from ui.web_add import add_urls, build_add_tab
 from ui.web_chat import build_chat_tab, chat, example_questions, parse_filters
+from ui.web_conversations import ConversationsView, user_errors
 from ui.web_desk import WebDesk
 from ui.web_index import build_index_tab, index_view, source_names
 
-__all__ = ["CSS", "build_app", "chat", "check_share", "example_questions", "launch", "parse_auth"]
+__all__ = ["CSS", "build_app", "chat", "check_share", "example_questions", "launch", "parse_auth", "start"]
 
 CSS = """
 .nd-header h1 { font-family: Georgia, 'Times New Roman', serif; font-size: 2em; margin: 0; letter-spacing: -0.5px; }
@@ -52,6 +56,9 @@ table.nd-table th { font-weight: 600; color: var(--body-text-color-subdued); }
 .nd-results tr.nd-added td:nth-child(3) { color: #1e8449; font-weight: 600; }
 .nd-results tr.nd-updated td:nth-child(3) { color: #1f618d; font-weight: 600; }
 .nd-results tr.nd-failed td:nth-child(3) { color: #c0392b; font-weight: 600; }
+#nd-conversations { max-height: 420px; overflow-y: auto; }
+#nd-conversations label { width: 100%; }
+#nd-links-table td:nth-child(2) { font-family: monospace; font-size: 0.8em; word-break: break-all; }
 """
 _INTRO = ("Ask about the {articles:,} indexed articles. Every sentence of an answer cites its passage [n]; "
           "when the articles do not say, newsdesk says so.")
@@ -90,16 +97,19 @@ def _turns(history: list[dict]) -> list[Turn]:
     return [Turn(**{k: v for k, v in t.items() if k in Turn.model_fields}) for t in history]
 
 
-def build_app(desk: Desk | WebDesk) -> gr.Blocks:
+def build_app(desk: Desk | WebDesk, access: Access | None = None, store: ConversationStore | None = None) -> gr.Blocks:
+    """The chat for `access`'s users (everyone an editor when it has none), saving conversations in `store`."""
     desk = desk if isinstance(desk, WebDesk) else WebDesk(desk)
+    access = access or Access()
+    view = ConversationsView(store or ConversationStore.from_settings(desk.settings), access, desk.settings.share)
     status = desk.status()
     with gr.Blocks(title="newsdesk") as app:
         header = gr.Markdown(_header(status), elem_classes=["nd-header"])
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                sources = build_chat_tab(desk, source_names(status))
-            with gr.Tab("Add articles", id="add"):
-                ingested = build_add_tab(desk)
+                chat_tab = build_chat_tab(desk, source_names(status), view)
+            with gr.Tab("Add articles", id="add") as add_tab:
+                ingested = build_add_tab(desk, access)
             with gr.Tab("Index", id="index") as index_tab:
                 index_outputs, _ = build_index_tab(desk)
 
@@ -107,8 +117,14 @@ def build_app(desk: Desk | WebDesk) -> gr.Blocks:
             current = desk.status()
             return (_header(current), gr.update(choices=source_names(current)), *index_view(desk))
 
-        everything = [header, sources, *index_outputs]
+        everything = [header, chat_tab.sources, *index_outputs]
         app.load(refresh, None, everything, api_visibility="private")
+        app.load(view.load, chat_tab.load_outputs[:1], chat_tab.load_outputs, api_visibility="private")
+        def for_editors(request: gr.Request) -> dict:
+            # Hidden from viewers; its handlers refuse them on their own (a hidden tab is not a locked one).
+            return gr.update(visible=access.role(request.username) == "editor")
+
+        app.load(for_editors, None, add_tab, api_visibility="private")
         ingested.then(refresh, None, everything, api_visibility="private")
         index_tab.select(lambda: index_view(desk), None, index_outputs, api_visibility="private")
 
@@ -122,22 +138,26 @@ def build_app(desk: Desk | WebDesk) -> gr.Blocks:
             """
             return ask_api(desk, question, history, filters)
 
+        @user_errors
+        def add(urls: list[str], request: gr.Request) -> dict:
+            """Add articles or RSS/Atom feeds by URL (editors only); one result per article.
+
+            Args:
+                urls: http(s) URLs of article pages or feeds.
+            """
+            access.require_editor(request.username, "add articles")
+            return add_urls(desk, urls)
+
         gr.api(ask, api_name="ask")
+        gr.api(add, api_name="add")
     return app
 
 
-def parse_auth(auth: str) -> tuple[str, str]:
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError(f"auth {auth.split(':')[0]!r}:*** is not USER:PASS; pass --auth USER:PASS")
-    return user, password
-
-
-def check_share(share: bool, auth: str, public: bool) -> tuple[str, str] | None:
-    """The credentials to require, or None; sharing without them is refused unless `public` is explicit."""
-    if share and not auth and not public:
-        raise ConfigError("--share publishes the chat on a public link: pass --auth USER:PASS (or set "
-                          "NEWSDESK_AUTH), or --public to share without a password")
+def check_share(share: bool, auth: str, public: bool, users: str = "") -> tuple[str, str] | None:
+    """The --auth credentials, or None; sharing without a login is refused unless `public` is explicit."""
+    if share and not auth and not users and not public:
+        raise ConfigError("--share publishes the chat on a public link: pass --auth USER:PASS or --users FILE (or "
+                          "set NEWSDESK_AUTH / NEWSDESK_USERS), or --public to share without a password")
     return parse_auth(auth) if auth else None
 
 
@@ -158,20 +178,33 @@ def open_share_link(app: gr.Blocks) -> str | None:
     return url
 
 
-def launch(desk: Desk, host: str, port: int, share: bool = False, auth: str = "", public: bool = False) -> None:
-    """Serve until interrupted. `share` without auth is refused unless `public` is explicit."""
+def start(desk: Desk | WebDesk, host: str, port: int, access: Access | None = None,
+          store: ConversationStore | None = None, public_links: bool | None = None, quiet: bool = False) -> gr.Blocks:
+    """Build and serve the app without blocking (the shared-conversation pages included); `launch` waits on it."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    credentials = check_share(share, auth, public)
-    app = build_app(desk)
+    access = access or Access()
+    store = store or ConversationStore.from_settings(desk.settings)
+    public_links = desk.settings.share.public_links if public_links is None else public_links
+    app = build_app(desk, access, store)
     try:
         # share=False here: Gradio's own share failure prints a multi-line download recipe; ours is one line.
         app.queue(default_concurrency_limit=4).launch(
-            server_name=host, server_port=port, share=False, auth=credentials, css=CSS, footer_links=["api"],
-            show_error=True, prevent_thread_lock=True, theme=gr.themes.Default(primary_hue="red"),
+            server_name=host, server_port=port, share=False, auth=access.check if access.enabled else None,
+            css=CSS, footer_links=["api"], show_error=True, prevent_thread_lock=True, quiet=quiet,
+            theme=gr.themes.Default(primary_hue="red"),
             auth_message="This newsdesk chat needs the user and password it was started with.",
         )
     except OSError as exc:
         raise ConfigError(f"cannot serve on {host}:{port} ({exc}); pass --port with a free port") from None
+    add_share_routes(app.server_app, store, access, public_links)
+    return app
+
+
+def launch(desk: Desk, host: str, port: int, share: bool = False, auth: str = "", public: bool = False,
+           users: str = "", public_links: bool | None = None) -> None:
+    """Serve until interrupted. `share` without a login (auth or users) is refused unless `public` is explicit."""
+    check_share(share, auth, public, users)
+    app = start(desk, host, port, access=Access.from_options(auth, users), public_links=public_links)
     if share:
         open_share_link(app)
     app.block_thread()

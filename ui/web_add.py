@@ -17,6 +17,7 @@ from core.errors import NewsdeskError
 from index.fetch import is_web_url
 from index.walk import READABLE_SUFFIXES
 from ui.render import table_html
+from ui.users import Access
 from ui.web_desk import WebDesk
 
 # Past this many rows the table is a wall: the rest is summed up in one line.
@@ -99,8 +100,17 @@ def results_html(summary: str, rows: Sequence[Row]) -> str:
     return f'<div id="nd-add-results"><p><strong>{escape(summary)}</strong></p>{table}{more}</div>'
 
 
-def build_add_tab(desk: WebDesk) -> Any:
-    """Upload and URL forms with the results; returns the ingest event, so the app can refresh the other tabs."""
+def add_urls(desk: WebDesk, urls: list[str] | str) -> dict[str, Any]:
+    """The /add endpoint: article pages and feeds by URL, one result row per article."""
+    text = urls if isinstance(urls, str) else "\n".join(str(u) for u in urls or [])
+    summary, rows = add_articles(desk, None, text)
+    return {"summary": summary, "results": [dict(zip(("input", "article", "result", "detail"), r)) for r in rows]}
+
+
+def build_add_tab(desk: WebDesk, access: Access | None = None) -> Any:
+    """Upload and URL forms with the results; returns the ingest event, so the app can refresh the other tabs.
+    Only editors may run it: the handler checks the role itself, so calling it past the hidden tab fails too."""
+    access = access or Access()
     gr.Markdown("Add articles from files, web pages, RSS/Atom feeds or news sitemaps. Unchanged articles are "
                 "skipped, syndicated copies of an indexed story are recorded as duplicates, and a changed file "
                 "replaces its old version. `.json`/`.jsonl` records carry `title, text, source, url, published`; a "
@@ -116,8 +126,12 @@ def build_add_tab(desk: WebDesk) -> Any:
     go = gr.Button("Add to the index", variant="primary", elem_id="nd-add")
     results = gr.HTML(RESULTS_PLACEHOLDER, elem_id="nd-add-results-box")
 
-    def run(uploads: list[str] | None, url_text: str,
+    def run(uploads: list[str] | None, url_text: str, request: gr.Request,
             progress: gr.Progress = gr.Progress()) -> tuple[str, None, str]:  # noqa: B008 - Gradio's idiom
+        try:
+            access.require_editor(request.username, "add articles")
+        except NewsdeskError as exc:
+            raise gr.Error(str(exc)) from None
         summary, rows = add_articles(desk, uploads, url_text, progress)
         return results_html(summary, rows), None, ""
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import wraps
 from itertools import islice
 from typing import Any
 
@@ -16,7 +18,9 @@ from qa.chain import Turn
 from qa.desk import Desk
 from ui.errors import debug_enabled
 from ui.render import EMPTY_PANEL, answer_markdown, escape_markdown, sources_html
+from ui.web_conversations import ConversationsView
 from ui.web_desk import WebDesk
+from ui.web_sidebar import after_answer, build_share_row, build_sidebar, wire
 
 _SPEAKER = re.compile(
     r"((?:[A-Z][\w\u2019'-]+\s+)*(?:(?:Le|La|De|de|Van|van|von|Al|al)\s+)?[A-Z][\w\u2019'-]+)"
@@ -85,19 +89,20 @@ def answer_events(desk: Desk | WebDesk, question: str, turns: list[Turn], filter
     yield from stream(question, history=turns, filters=filters)
 
 
-def chat(desk: Desk | WebDesk, message: str, chat_history: list[dict], turns: list[Turn],
-         filters: Filters | None = None) -> Iterator[tuple[list[dict], str, list[Turn]]]:
-    """One chat turn: yields the growing message list, the sources panel and the session's turns."""
+def chat_steps(desk: Desk | WebDesk, message: str, chat_history: list[dict], turns: list[Turn],
+               filters: Filters | None = None) -> Iterator[tuple[list[dict], str, list[Turn], Answer | None]]:
+    """One chat turn: yields the growing message list, the sources panel, the session's turns, and (last) the
+    checked Answer, which the caller may save."""
     message = (message or "").strip()
     if not message:
-        yield chat_history, EMPTY_PANEL, turns
+        yield chat_history, EMPTY_PANEL, turns, None
         return
     asked = [*chat_history, {"role": "user", "content": message}]
 
     def reply(text: str) -> list[dict]:
         return [*asked, {"role": "assistant", "content": text}]
 
-    yield reply(_THINKING), EMPTY_PANEL, turns
+    yield reply(_THINKING), EMPTY_PANEL, turns, None
     answer: Answer | None = None
     draft = ""
     try:
@@ -107,20 +112,29 @@ def chat(desk: Desk | WebDesk, message: str, chat_history: list[dict], turns: li
                 break
             # The draft is shown as plain text: its markers become links once the checked answer replaces it.
             draft += event
-            yield reply(escape_markdown(draft) + " ▍"), EMPTY_PANEL, turns
+            yield reply(escape_markdown(draft) + " ▍"), EMPTY_PANEL, turns, None
     except NewsdeskError as exc:
         # The placeholder must not stay "searching" forever: the message says what failed, then the error rises.
-        yield reply(f"⚠️ **No answer**: {escape_markdown(str(exc))}"), EMPTY_PANEL, turns
+        yield reply(f"⚠️ **No answer**: {escape_markdown(str(exc))}"), EMPTY_PANEL, turns, None
         raise
     assert answer is not None, "the answer stream must end with an Answer"
     cited = list(dict.fromkeys(c.article_id for c in answer.citations))
     new_turns = [*turns, Turn(question=message, answer=answer.answer, cited_articles=cited)]
-    yield reply(answer_markdown(answer) + notes_markdown(answer)), sources_html(answer), new_turns
+    yield reply(answer_markdown(answer) + notes_markdown(answer)), sources_html(answer), new_turns, answer
+
+
+def chat(desk: Desk | WebDesk, message: str, chat_history: list[dict], turns: list[Turn],
+         filters: Filters | None = None) -> Iterator[tuple[list[dict], str, list[Turn]]]:
+    """One chat turn: yields the growing message list, the sources panel and the session's turns."""
+    for history, panel, new_turns, _ in chat_steps(desk, message, chat_history, turns, filters):
+        yield history, panel, new_turns
 
 
 def guarded(func):  # noqa: ANN001, ANN201 - wraps a Gradio generator handler
     """Domain errors become a gr.Error message; NEWSDESK_DEBUG=1 shows the traceback instead."""
 
+    # `wraps` keeps the signature, which Gradio reads to pass the gr.Request.
+    @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
         try:
             yield from func(*args, **kwargs)
@@ -129,14 +143,20 @@ def guarded(func):  # noqa: ANN001, ANN201 - wraps a Gradio generator handler
                 raise
             raise gr.Error(str(exc)) from None
 
-    wrapper.__name__ = func.__name__
     return wrapper
 
 
-def build_chat_tab(desk: WebDesk, source_names: list[str]) -> gr.Dropdown:
-    """The chat, its filters and the sources panel. Returns the sources picker so other tabs can refresh it."""
-    turns = gr.State([])
+@dataclass
+class ChatTab:
+    sources: gr.Dropdown  # the sources filter, which other tabs refresh
+    load_outputs: list  # what `ConversationsView.load` fills when the page loads
+
+
+def build_chat_tab(desk: WebDesk, source_names: list[str], view: ConversationsView) -> ChatTab:
+    """The saved conversations, the chat, its filters and the sources panel."""
     with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=230, elem_id="nd-sidebar"):
+            bar = build_sidebar(view)
         with gr.Column(scale=3, min_width=420):
             chatbot = gr.Chatbot(label="Chat", height=520, elem_id="nd-chat", show_label=False, buttons=["copy"],
                                  feedback_options=None, placeholder="Ask a question about the indexed articles.")
@@ -144,7 +164,7 @@ def build_chat_tab(desk: WebDesk, source_names: list[str]) -> gr.Dropdown:
                 box = gr.Textbox(show_label=False, placeholder="Ask a question, e.g. What did Le Drian say?",
                                  elem_id="nd-question", scale=5, autofocus=True, submit_btn=False)
                 send = gr.Button("Ask", variant="primary", elem_id="nd-ask", scale=1, min_width=80)
-                clear = gr.Button("Clear", elem_id="nd-clear", scale=1, min_width=80)
+            share_row = build_share_row()
             examples = example_questions(desk)
             if examples:
                 gr.Examples(examples=[[q] for q in examples], inputs=[box], label="Try")
@@ -161,20 +181,26 @@ def build_chat_tab(desk: WebDesk, source_names: list[str]) -> gr.Dropdown:
             panel = gr.HTML(EMPTY_PANEL, elem_id="nd-sources", js_on_load=None)
 
     @guarded
-    def respond(message: str, chat_history: list[dict], session_turns: list[Turn], since_v: str | None,
-                until_v: str | None, sources_v: list[str] | None) -> Iterator[tuple]:
+    def respond(message: str, chat_history: list[dict], session: dict | None, since_v: str | None,
+                until_v: str | None, sources_v: list[str] | None, request: gr.Request) -> Iterator[tuple]:
         filters = parse_filters(since_v, until_v, sources_v)
-        for hist, html_panel, new_turns in chat(desk, message, chat_history or [], session_turns or [], filters):
-            yield hist, html_panel, new_turns, ""
+        owner, session = view.identify(request, session)
+        opened = view.opened(owner, session)
+        # Follow-ups lean on the saved conversation (as it was before a reload, too), not on what the page holds.
+        turns = opened.follow_up_turns() if opened else []
+        shown = (chat_history or []) if opened else []
+        for hist, html_panel, _, answer in chat_steps(desk, message, shown, turns, filters):
+            if answer is not None:  # saved before it is shown: a reload can never lose an answer it displayed
+                session = view.record(owner, session, message.strip(), answer)
+                yield hist, html_panel, "", session
+            else:
+                yield hist, html_panel, "", gr.skip()
 
     for field in (since, until, sources):
         field.change(lambda a, b, c: gr.update(label=filters_label(a, b, c)), [since, until, sources], accordion,
                      api_visibility="private", queue=False)
-    inputs = [box, chatbot, turns, since, until, sources]
-    outputs = [chatbot, panel, turns, box]
-    box.submit(respond, inputs, outputs, api_visibility="private")
-    send.click(respond, inputs, outputs, api_visibility="private")
-    clear.click(lambda: ([], EMPTY_PANEL, [], ""), None, [chatbot, panel, turns, box], api_visibility="private")
-    # The chatbot's own trash button must forget the conversation too, or follow-ups would still lean on it.
-    chatbot.clear(lambda: ([], EMPTY_PANEL), None, [turns, panel], api_visibility="private")
-    return sources
+    inputs = [box, chatbot, bar.session, since, until, sources]
+    outputs = [chatbot, panel, box, bar.session]
+    for trigger in (box.submit, send.click):
+        after_answer(view, bar, share_row, trigger(respond, inputs, outputs, api_visibility="private"))
+    return ChatTab(sources=sources, load_outputs=wire(view, bar, share_row, chatbot, panel))
