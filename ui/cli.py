@@ -14,8 +14,8 @@ from ui.cli_common import PARTIAL_EXIT, SAMPLE_DIR, cli_filters, load_settings, 
 from ui.cli_conversations import conversations_app
 from ui.cli_eval import eval_command
 from ui.cli_index import print_ingest_report, remove_command
-from ui.cli_watch import EVERY_HELP, serve_command, watch_command
 from ui.cli_users import users_app
+from ui.cli_watch import EVERY_HELP, serve_command, watch_command
 from ui.errors import cli_errors
 
 app = typer.Typer(
