@@ -1,18 +1,25 @@
-"""The refusal threshold's trade-off on dev, rgb-answer and rgb-reject: rejection vs false refusals vs accuracy.
+"""Refusal and verifier thresholds from their trade-offs, never from single questions.
 
-    .venv/bin/python bench/calibrate.py [--home DIR] [--grid 0.30:0.60:0.02]
+    .venv/bin/python bench/calibrate.py [--home DIR] [--grid 0.05:0.95:0.05] [--sets dev rgb-answer ...]
+    .venv/bin/python bench/calibrate.py --heuristic --grid 0.30:0.60:0.02     # the reader off: the old score
 
-Every question is retrieved once; the extractive answer (and the citation check) is then redone at each threshold
-of the grid. The chosen threshold keeps false refusals <= 10% on both answerable sets and, among those, rejects
-the most unanswerable questions (rgb-reject and dev's unanswerable ones, pooled), then answers the most correctly;
-among thresholds with equal outcomes the middle one is chosen. Prints the table and the choice; writes
-bench/out/calibrate.json.
+Refusal: every question of the sets (dev, rgb-answer, rgb-reject and the written test split, by default) is
+retrieved once; the extractive answer (and the citation check) is then redone at each threshold of the grid: the
+reader's probability (`NEWSDESK_READING_READER_THRESHOLD`), or with `--heuristic` the sentence score. The chosen
+threshold keeps false refusals <= 5% on every answerable set and, among those, rejects the most unanswerable
+questions (pooled over the sets), then answers the most correctly; among thresholds with equal outcomes the
+middle one.
+
+Verifier (`NEWSDESK_READING_VERIFIER_THRESHOLD`): the written test split's claims, the only LLM-style sentences we
+may calibrate on; the threshold keeps >= 90% of faithful claims and, among those, flags the most unfaithful ones,
+then the most of the kind flagged least. Prints both tables and writes bench/out/calibrate.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 from harness import DEFAULT_HOME, REPO, SETS, history, items, open_desk
@@ -21,7 +28,9 @@ from qa.chain import retrieve_step
 from qa.extractive import ExtractiveAnswerer
 from qa.metrics import answer_correct
 
-MAX_FALSE_REFUSALS = 0.10
+MAX_FALSE_REFUSALS = 0.05
+MIN_FAITHFUL_KEPT = 0.90
+ANSWERABLE_SETS = ("dev", "rgb-answer", "written-test")
 
 
 def grid(spec: str) -> list[float]:
@@ -33,12 +42,32 @@ def grid(spec: str) -> list[float]:
     return out
 
 
-def outcomes(name: str, home: Path, thresholds: list[float]) -> dict[float, list[tuple[bool, bool, bool]]]:
+class MemoReader:
+    """The reader with its scores remembered: every threshold re-answers the same questions over the same sentences."""
+
+    def __init__(self, reader: object) -> None:
+        self.reader = reader
+        self.memo: dict[tuple, object] = {}
+
+    def score(self, question: str, candidates: list[tuple[str, str, str]]) -> object:
+        key = (question, tuple(candidates))
+        if key not in self.memo:
+            self.memo[key] = self.reader.score(question, candidates)
+        return self.memo[key]
+
+
+def outcomes(name: str, home: Path, thresholds: list[float], heuristic: bool
+             ) -> dict[float, list[tuple[bool, bool, bool]]]:
     """threshold -> per question (answerable, refused, correct)."""
     desk = open_desk(name, home)
     retrieve = retrieve_step(desk.retriever, desk.rewriter)
-    answerers = {t: ExtractiveAnswerer(desk.handle.embedder, desk.settings.answer.model_copy(
-        update={"refusal_threshold": t}), cache=desk.sentences) for t in thresholds}
+    reader = None if heuristic else MemoReader(desk.reader)
+    answerers = {}
+    for t in thresholds:
+        answer = desk.settings.answer.model_copy(update={"refusal_threshold": t} if heuristic else {})
+        reading = desk.settings.reading.model_copy(update={} if heuristic else {"reader_threshold": t})
+        answerers[t] = ExtractiveAnswerer(desk.handle.embedder, answer, cache=desk.sentences, reader=reader,
+                                          reading=reading)
     out: dict[float, list[tuple[bool, bool, bool]]] = {t: [] for t in thresholds}
     for item in items(name, desk):
         step = retrieve(desk.request(item.question, history(item)))
@@ -66,10 +95,10 @@ def rates(rows: list[tuple[bool, bool, bool]]) -> dict[str, float | None]:
 def choose(table: dict[float, dict[str, dict]]) -> float:
     def key(t: float) -> tuple:
         row = table[t]
-        false_refusals = max(row[s]["false_refusals"] or 0.0 for s in ("dev", "rgb-answer") if s in row)
+        false_refusals = max(row[s]["false_refusals"] or 0.0 for s in ANSWERABLE_SETS if s in row)
         rejected = sum((row[s]["rejection"] or 0.0) * row[s]["unanswerable"] for s in row)
         pool = sum(row[s]["unanswerable"] for s in row) or 1
-        accuracy = sum(row[s]["accuracy"] or 0.0 for s in ("dev", "rgb-answer") if s in row)
+        accuracy = sum(row[s]["accuracy"] or 0.0 for s in ANSWERABLE_SETS if s in row)
         return (false_refusals <= MAX_FALSE_REFUSALS, round(rejected / pool, 4), round(accuracy, 4))
 
     # Thresholds with the same outcomes form a run; its middle is the one farthest from changing any of them.
@@ -78,27 +107,59 @@ def choose(table: dict[float, dict[str, dict]]) -> float:
     return tied[len(tied) // 2]
 
 
+def verifier_table(desk: object, thresholds: list[float]) -> tuple[dict[float, dict], float]:
+    from reader.dataset import load_articles, verifier_examples
+
+    examples = verifier_examples(load_articles(), "test", seed=7, rules=False)
+    probs = desk.verifier.probabilities([(e, c) for e, c, *_ in examples])
+    table = {}
+    for t in thresholds:
+        kinds, right = Counter(), Counter()
+        for (_, _, label, kind), p in zip(examples, probs, strict=True):
+            kinds[kind] += 1
+            right[kind] += (p >= t) == bool(label)
+        faithful = [k for k in kinds if k in {"close", "loose"}]
+        errors = [k for k in kinds if k not in faithful]
+        table[t] = {"faithful_kept": round(sum(right[k] for k in faithful) / sum(kinds[k] for k in faithful), 4),
+                    "unfaithful_flagged": round(sum(right[k] for k in errors) / sum(kinds[k] for k in errors), 4),
+                    "weakest_kind": round(min(right[k] / kinds[k] for k in errors), 4)}
+    ok = [t for t in thresholds if table[t]["faithful_kept"] >= MIN_FAITHFUL_KEPT] or thresholds[:1]
+    best = max((table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) for t in ok)
+    tied = sorted(t for t in ok if (table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) == best)
+    return table, tied[len(tied) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="data dir of the eval indexes")
-    parser.add_argument("--grid", default="0.30:0.60:0.02", help="lo:hi:step")
+    parser.add_argument("--grid", default="0.05:0.95:0.05", help="lo:hi:step")
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=sorted(SETS))
+    parser.add_argument("--heuristic", action="store_true", help="calibrate the sentence score (reader off)")
     args = parser.parse_args()
     thresholds = grid(args.grid)
-    per_set = {name: outcomes(name, args.home, thresholds) for name in args.sets}
+    per_set = {name: outcomes(name, args.home, thresholds, args.heuristic) for name in args.sets}
     table = {t: {name: rates(per_set[name][t]) for name in args.sets} for t in thresholds}
     cols = [(n, k) for n in args.sets for k in ("accuracy", "false_refusals", "rejection")
             if any(table[t][n][k] is not None for t in thresholds)]
-    print("threshold " + " ".join(f"{n}:{k}"[:22].rjust(22) for n, k in cols))
+    print("threshold " + " ".join(f"{n}:{k}"[:24].rjust(24) for n, k in cols))
     for t in thresholds:
-        print(f"{t:9.2f} " + " ".join(f"{table[t][n][k]!s:>22}" for n, k in cols))
+        print(f"{t:9.2f} " + " ".join(f"{table[t][n][k]!s:>24}" for n, k in cols))
     chosen = choose(table)
-    print(f"chosen refusal_threshold = {chosen:.2f} (false refusals <= {MAX_FALSE_REFUSALS:.0%} on answerable sets, "
-          "then most rejections, then most correct answers)")
+    what = "refusal_threshold (heuristic)" if args.heuristic else "reader_threshold"
+    print(f"chosen {what} = {chosen:.2f} (false refusals <= {MAX_FALSE_REFUSALS:.0%} on answerable sets, then "
+          "most rejections, then most correct answers)")
+    result = {"what": what, "chosen": chosen, "table": {str(t): row for t, row in table.items()}}
+    if not args.heuristic:
+        vtable, vchosen = verifier_table(open_desk(args.sets[0], args.home), grid("0.05:0.95:0.05"))
+        print("verifier threshold  faithful_kept  unfaithful_flagged  weakest_kind")
+        for t, row in vtable.items():
+            print(f"{t:18.2f} {row['faithful_kept']:14} {row['unfaithful_flagged']:19} {row['weakest_kind']:13}")
+        print(f"chosen verifier_threshold = {vchosen:.2f} (faithful kept >= {MIN_FAITHFUL_KEPT:.0%}, then most "
+              "flagged, then the weakest kind)")
+        result["verifier"] = {"chosen": vchosen, "table": {str(t): row for t, row in vtable.items()}}
     out = REPO / "bench" / "out" / "calibrate.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"chosen": chosen, "table": {str(t): row for t, row in table.items()}}, indent=1),
-                   encoding="utf-8")
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -25,18 +25,29 @@ from qa.evalset import EvalItem, load_dataset  # noqa: E402
 from qa.evaluate import ask_item, canonical_gold, index_corpus, open_eval_desk  # noqa: E402
 from qa.metrics import QuestionRecord  # noqa: E402
 
+WRITTEN = REPO / "bench" / "out" / "written"
 SETS = {
-    "dev": ("eval/dev.jsonl", "data/news-articles.jsonl"),
-    "rgb-answer": ("eval/rgb-answer.jsonl", "data/rgb-passages.jsonl"),
-    "rgb-reject": ("eval/rgb-reject.jsonl", "data/rgb-negatives.jsonl"),
+    "dev": (SHARED / "eval/dev.jsonl", SHARED / "data/news-articles.jsonl"),
+    "rgb-answer": (SHARED / "eval/rgb-answer.jsonl", SHARED / "data/rgb-passages.jsonl"),
+    "rgb-reject": (SHARED / "eval/rgb-reject.jsonl", SHARED / "data/rgb-negatives.jsonl"),
+    # The reading models' own test split (never trained on) among all written articles: `python -m reader.evalset`.
+    "written-test": (WRITTEN / "test.jsonl", WRITTEN / "corpus.jsonl"),
 }
 DEFAULT_HOME = REPO / "bench" / "out" / "home"
+
+
+def _ensure(name: str) -> None:
+    if name == "written-test" and not SETS[name][0].is_file():
+        from reader.evalset import write
+
+        write(WRITTEN)
 
 
 def open_desk(name: str, home: Path = DEFAULT_HOME, settings: Settings | None = None,
               embedder: object = None) -> Desk:
     """A desk over the set's corpus in its eval collection, indexed (incrementally) first."""
-    corpus = SHARED / SETS[name][1]
+    _ensure(name)
+    corpus = SETS[name][1]
     settings = (settings or Settings()).model_copy(update={"home": Path(home)})
     desk = open_eval_desk(settings, corpus, embedder=embedder)
     # Incremental: the first run embeds the corpus, later ones only check its hashes (seconds).
@@ -48,7 +59,8 @@ def open_desk(name: str, home: Path = DEFAULT_HOME, settings: Settings | None = 
 
 def items(name: str, desk: Desk | None = None) -> list[EvalItem]:
     """The set's questions; with a desk, gold articles collapsed as near-duplicates point at the kept one."""
-    loaded = load_dataset(SHARED / SETS[name][0])
+    _ensure(name)
+    loaded = load_dataset(SETS[name][0])
     return canonical_gold(desk, loaded)[0] if desk is not None else loaded
 
 

@@ -38,7 +38,8 @@ def verifier_pair(evidence: str, claim: str) -> tuple[str, str]:
 class CrossEncoderModel:
     """A local cross-encoder directory loaded once, lazily, offline; `probabilities` batches every pair."""
 
-    def __init__(self, path: str | Path, device: str = "cpu", max_length: int = 160, batch_size: int = 32) -> None:
+    def __init__(self, path: str | Path, device: str = "cpu", max_length: int | None = None,
+                 batch_size: int = 32) -> None:
         self.path = Path(path)
         if not (self.path / "config.json").is_file():
             raise ConfigError(f"{str(self.path)!r} is not a cross-encoder model directory (no config.json): point "
@@ -55,8 +56,10 @@ class CrossEncoderModel:
 
         with self._lock:
             # Shipped weights are fp16 to stay small; fp32 is what the CPU computes fastest and exactly.
-            model = CrossEncoder(str(self.path), device=self.device, max_length=self.max_length,
-                                 local_files_only=True, model_kwargs={"torch_dtype": torch.float32})
+            # The length it was trained with is saved with it (tokenizer_config.json) and used unless overridden.
+            extra = {"max_length": self.max_length} if self.max_length else {}
+            model = CrossEncoder(str(self.path), device=self.device, local_files_only=True,
+                                 model_kwargs={"torch_dtype": torch.float32}, **extra)
             model.model.float()
             model.model.eval()
             return model

@@ -22,6 +22,7 @@ from core.settings import ReadingSettings
 from qa.reading import AnswerReader, CitationVerifier
 from qa.sentences import without_dateline
 from reader.dataset import is_answer, load_articles, reader_questions, verifier_examples
+from reader.model_card import write_cards
 
 MODELS = Path(__file__).resolve().parent / "models"
 METRICS = MODELS / "metrics.json"
@@ -100,6 +101,7 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
     if args.write:
         (args.models / "metrics.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        write_cards(args.models, figures)
 
 
 if __name__ == "__main__":

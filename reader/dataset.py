@@ -21,7 +21,7 @@ from qa.compound import split_compound
 from qa.followup import carry_context
 from qa.reading import reader_text, verifier_pair
 from qa.sentences import split_sentences, without_dateline
-from reader.perturb import perturbations
+from reader.perturb import perturbations, restate
 
 WRITTEN = Path(__file__).resolve().parent / "data" / "written"
 TEST_SHARE = 0.15
@@ -31,6 +31,9 @@ _STOP = {"the", "a", "an", "of", "to", "in", "on", "and", "or", "for", "at", "by
 # At answer time a sentence opening its chunk has no previous sentence, and snippets (RGB's) have no title.
 _NO_PREVIOUS = 0.2
 _NO_TITLE = 0.15
+# Sentences per article made into faithful and one-error verifier pairs, and the shortest worth it.
+_SENTENCES_PER_ARTICLE = 5
+_MIN_CLAIM_WORDS = 8
 
 
 @dataclass
@@ -65,6 +68,7 @@ class ReaderItem:
     articles: list[Article]
     answers: list[str]
     closest: str = ""
+    short: str = ""  # the short answer: a sentence holding it that is not listed is no negative either
 
 
 def _rows(kind: str) -> Iterator[dict]:
@@ -102,7 +106,7 @@ def reader_questions(articles: dict[str, Article], split: str) -> list[ReaderIte
         if art is None or split_of(art) != split:
             continue
         kind, answers = q["kind"], q.get("answers") or []
-        item = ReaderItem(q["id"], kind, q["question"], [art], answers, q.get("closest") or "")
+        item = ReaderItem(q["id"], kind, q["question"], [art], answers, q.get("closest") or "", q.get("short") or "")
         if kind == "multi":
             parts = [p for p in q.get("parts") or [] if p.get("article_id") in articles]
             item.articles = [articles[p["article_id"]] for p in parts]
@@ -147,6 +151,8 @@ def reader_pairs(articles: dict[str, Article], split: str, seed: int,
                 text = art.candidate(i, rng)
                 if is_answer(s, answers):
                     pairs.append((question, text, 1.0))
+                elif item.short and len(item.short) > 3 and item.short.lower() in s.lower():
+                    continue
                 else:
                     hard = (2.0 if item.closest and item.closest in s else 0.0) + (1.0 if i == 0 else 0.0)
                     scored.append((len(qw & _words(s)) + rng.random() * 0.5 + hard, text))
@@ -201,12 +207,18 @@ def verifier_examples(articles: dict[str, Article], split: str, seed: int,
             if other.id != art.id:
                 i = rng.randrange(len(other.sentences))
                 out.append((" ".join(other.sentences[i : i + 2]), c["claim"], 0.0, "wrong_citation"))
-    # A sentence copied from its passage is the commonest faithful claim of all.
+    # FactCC on the articles' own sentences: a sentence (restated where a rule can) is faithful to its window, and
+    # each one-error variant of it is not. Thousands of pairs that teach where errors hide; the written loose
+    # paraphrases teach that rewording is fine.
     if rules:
         for art in pool:
-            for i in rng.sample(range(len(art.sentences)), min(2, len(art.sentences))):
-                s = without_dateline(art.sentences[i])
-                out.append((" ".join(art.sentences[max(0, i - 1) : i + 2]), s, 1.0, "verbatim"))
+            usable = [i for i, s in enumerate(art.sentences) if len(s.split()) >= _MIN_CLAIM_WORDS]
+            for i in rng.sample(usable, min(_SENTENCES_PER_ARTICLE, len(usable))):
+                claim = restate(without_dateline(art.sentences[i]), rng)
+                window = " ".join(art.sentences[max(0, i - 1) : i + 2]) if rng.random() < 0.5 else art.sentences[i]
+                out.append((window, claim, 1.0, "verbatim"))
+                for kind, variant in perturbations(claim, art.text, art.people, rng, most=2):
+                    out.append((window, variant, 0.0, kind))
     return out
 
 

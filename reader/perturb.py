@@ -127,3 +127,20 @@ def perturbations(claim: str, text: str, names: list[str], rng: random.Random,
     made = [(k, v) for k, v in made if v and v != claim]
     rng.shuffle(made)
     yield from made[:most]
+
+
+_SAID_AFTER = re.compile(r"^(?P<body>[^\u201c\u201d\"]+?),\s+(?P<who>(?:[A-Z][\w'\u2019-]+\s?){1,3}|(?:he|she|they))\s+"
+                         r"(?P<verb>said|says|told reporters|added)\.$")
+_PERCENT = re.compile(r"(\d)\s?(?:percent|per cent)\b")
+
+
+def restate(sentence: str, rng: random.Random) -> str:
+    """The sentence reworded without changing what it says (a faithful claim that is not a copy): the attribution
+    moved to the front, "percent" as "%", or left as it is when no rule applies."""
+    m = _SAID_AFTER.match(sentence.strip())
+    if m and m.group("who")[0].isupper() and rng.random() < 0.7:
+        body = m.group("body").strip()
+        return f"According to {m.group('who').strip()}, {body[0].lower() + body[1:]}."
+    if _PERCENT.search(sentence) and rng.random() < 0.5:
+        return _PERCENT.sub(r"\1%", sentence)
+    return sentence

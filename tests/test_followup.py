@@ -80,3 +80,13 @@ def test_follow_up_answers_about_the_previous_turns_person(ministers_desk):
     assert not follow.refused
     assert "March 3, 2024" in follow.answer and "June 9" not in follow.answer
     assert "Maria Lopez" in follow.query
+
+
+def test_a_follow_up_with_a_subject_of_its_own_is_focused_on_that_subject():
+    history = [Turn(question="What did Sherry Ruiz say about the floods in Velmar?",
+                    answer="Ruiz said the floods were the worst in decades. [1]")]
+    step = carry_context("And what did the UN secretary-general say?", history)
+    assert step.carried and "floods in Velmar" in step.query  # retrieval keeps the story
+    assert step.focus == "And what did the UN secretary-general say?"  # the answer is about the new speaker
+    pointing = carry_context("And what did she say about the dam?", history)
+    assert "Ruiz" in pointing.focus
