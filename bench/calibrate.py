@@ -93,17 +93,24 @@ def rates(rows: list[tuple[bool, bool, bool]]) -> dict[str, float | None]:
 
 
 def choose(table: dict[float, dict[str, dict]]) -> float:
+    def false_refusals(t: float) -> float:
+        return max(table[t][s]["false_refusals"] or 0.0 for s in ANSWERABLE_SETS if s in table[t])
+
     def key(t: float) -> tuple:
         row = table[t]
-        false_refusals = max(row[s]["false_refusals"] or 0.0 for s in ANSWERABLE_SETS if s in row)
         rejected = sum((row[s]["rejection"] or 0.0) * row[s]["unanswerable"] for s in row)
         pool = sum(row[s]["unanswerable"] for s in row) or 1
         accuracy = sum(row[s]["accuracy"] or 0.0 for s in ANSWERABLE_SETS if s in row)
-        return (false_refusals <= MAX_FALSE_REFUSALS, round(rejected / pool, 4), round(accuracy, 4))
+        return (round(rejected / pool, 4), round(accuracy, 4))
 
+    # Within the false-refusal budget (or, when no threshold keeps it, the thresholds closest to it).
+    feasible = [t for t in table if false_refusals(t) <= MAX_FALSE_REFUSALS]
+    if not feasible:
+        least = min(false_refusals(t) for t in table)
+        feasible = [t for t in table if false_refusals(t) == least]
     # Thresholds with the same outcomes form a run; its middle is the one farthest from changing any of them.
-    best = max(key(t) for t in table)
-    tied = sorted(t for t in table if key(t) == best)
+    best = max(key(t) for t in feasible)
+    tied = sorted(t for t in feasible if key(t) == best)
     return tied[len(tied) // 2]
 
 
@@ -149,8 +156,9 @@ def main() -> None:
     print(f"chosen {what} = {chosen:.2f} (false refusals <= {MAX_FALSE_REFUSALS:.0%} on answerable sets, then "
           "most rejections, then most correct answers)")
     result = {"what": what, "chosen": chosen, "table": {str(t): row for t, row in table.items()}}
-    if not args.heuristic:
-        vtable, vchosen = verifier_table(open_desk(args.sets[0], args.home), grid("0.05:0.95:0.05"))
+    vdesk = None if args.heuristic else open_desk(args.sets[0], args.home)
+    if vdesk is not None and vdesk.verifier is not None:
+        vtable, vchosen = verifier_table(vdesk, grid("0.05:0.95:0.05"))
         print("verifier threshold  faithful_kept  unfaithful_flagged  weakest_kind")
         for t, row in vtable.items():
             print(f"{t:18.2f} {row['faithful_kept']:14} {row['unfaithful_flagged']:19} {row['weakest_kind']:13}")

@@ -117,6 +117,34 @@ def _figures(text: str) -> set[str]:
     return {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(text)}
 
 
+# "more than 2,000" for 2,312, "about 800" for 812: a hedged round figure is checked against the passage's figures
+# within a quarter; an unhedged one must be there exactly.
+_HEDGED = re.compile(r"\b(?:about|around|roughly|nearly|almost|some|over|under|more than|less than|fewer than|"
+                     r"at least|close to|up to|approximately)\s+\D{0,4}?(\d[\d,.]*\d|\d)", re.IGNORECASE)
+_NEAR = 0.25
+
+
+def _unsupported_figures(claim: str, context: str) -> set[str]:
+    missing = _figures(claim) - _figures(context)
+    if not missing:
+        return missing
+    known = []
+    for f in _figures(context):
+        try:
+            known.append(float(f))
+        except ValueError:
+            continue
+    for m in _HEDGED.finditer(claim):
+        f = m.group(1).replace(",", "").rstrip(".")
+        try:
+            value = float(f)
+        except ValueError:
+            continue
+        if f in missing and any(abs(value - k) <= _NEAR * max(abs(k), 1.0) for k in known):
+            missing.discard(f)
+    return missing
+
+
 # Evidence windows the verifier reads per cited passage: its sentences closest to the claim, each with its
 # neighbours (a quote's speaker is often named one sentence away).
 _WINDOWS = 2
@@ -220,7 +248,7 @@ class CitationChecker:
         missing_quote = [q for q in _quotes(draft.text) if not _quote_found(q, haystack)]
         if missing_quote:
             return Verdict(False, 0.0, quotes, f"quote not in the cited passage: {missing_quote[0]!r}")
-        figures = _figures(draft.text) - _figures(context)
+        figures = _unsupported_figures(draft.text, context)
         if figures:
             return Verdict(False, 0.0, quotes, f"figure not in the cited passage: {sorted(figures)[0]}")
         if self.verifier is not None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,18 +133,50 @@ def reader_questions(articles: dict[str, Article], split: str) -> list[ReaderIte
     return out
 
 
-def reader_pairs(articles: dict[str, Article], split: str, seed: int,
-                 negatives: int = 9) -> list[tuple[str, str, float]]:
-    """(question, candidate text, label): the answer sentences, the hardest other sentences of the articles (most
+class SentenceIndex:
+    """The split's sentences by word, to find other articles' sentences sharing the question's rarer words: the
+    same-topic passages retrieval puts beside the right one, which the reader must learn to turn down."""
+
+    def __init__(self, pool: list[Article]) -> None:
+        self.sentences = [(a, i) for a in pool for i in range(len(a.sentences))]
+        self.postings: dict[str, list[int]] = {}
+        for k, (a, i) in enumerate(self.sentences):
+            for w in _words(a.sentences[i]):
+                self.postings.setdefault(w, []).append(k)
+        n = len(self.sentences)
+        self.idf = {w: math.log(n / len(ks)) for w, ks in self.postings.items()}
+
+    def nearest(self, question: str, exclude: set[str], most: int) -> list[tuple[Article, int]]:
+        scores: Counter = Counter()
+        for w in _words(question):
+            for k in self.postings.get(w, ()):
+                scores[k] += self.idf[w]
+        out = []
+        for k, _ in scores.most_common(most * 8):
+            a, i = self.sentences[k]
+            if a.story not in exclude:
+                out.append((a, i))
+                if len(out) == most:
+                    break
+        return out
+
+
+def reader_pairs(articles: dict[str, Article], split: str, seed: int, negatives: int = 9,
+                 cross: int = 4) -> list[tuple[str, str, float]]:
+    """(question, candidate text, label): the answer sentences; the hardest other sentences of the articles (most
     words shared with the question, the near miss's closest sentence, the lead, which the reader must learn not to
-    settle for), one sentence of another article of the same story when there is one, and a random other one."""
+    settle for); `cross` sentences of other stories sharing the question's rarer words (what retrieval brings
+    beside the right article); one sentence of another article of the same story and a random one."""
     rng = random.Random(seed)
     pool = [a for a in articles.values() if split_of(a) == split]
+    index = SentenceIndex(pool)
     by_story: dict[str, list[Article]] = {}
     for a in pool:
         by_story.setdefault(a.story, []).append(a)
     pairs = []
     for item in reader_questions(articles, split):
+        pairs += [(item.question, a.candidate(i, rng), 0.0)
+                  for a, i in index.nearest(item.question, {a.story for a in item.articles}, cross)]
         question, answers = item.question, item.answers
         qw = _words(question)
         scored = []

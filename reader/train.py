@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from core.settings import packaged_model_path
+from reader.batching import LengthGroupedBatchSampler
 from reader.dataset import as_pairs, load_articles, reader_pairs, verifier_examples
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -29,9 +30,11 @@ SEED = 13
 # Reader pairs are ~80 tokens at the median (question; sentence || title previous): 96 truncates only the tail of
 # the previous sentence. The verifier's evidence comes first and must not be cut: 128.
 MAX_LENGTH = {"reader": 96, "verifier": 128}
-NEGATIVES = 6
-EPOCHS = {"reader": 1, "verifier": 3}
-LEARNING_RATE = 4e-5
+NEGATIVES = 5
+# Sentences of other stories sharing the question's rarer words: retrieval puts them beside the right article.
+CROSS = 4
+EPOCHS = {"reader": 2, "verifier": 3}
+LEARNING_RATE = 5e-5
 BATCH = 32
 
 
@@ -63,7 +66,8 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
         args = CrossEncoderTrainingArguments(
             output_dir=tmp, num_train_epochs=epochs, per_device_train_batch_size=BATCH, learning_rate=lr,
             warmup_ratio=0.1, weight_decay=0.01, seed=seed, data_seed=seed, save_strategy="no", logging_steps=50,
-            report_to="none", use_cpu=True, bf16=True, dataloader_num_workers=0, disable_tqdm=True,
+            report_to="none", use_cpu=True, bf16=True, batch_sampler=LengthGroupedBatchSampler,
+            dataloader_num_workers=0, disable_tqdm=True,
         )
         CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
     target = out / ("answer-reader" if name == "reader" else "citation-verifier")
@@ -97,7 +101,7 @@ def main() -> None:
     args = parser.parse_args()
     articles = load_articles()
     if args.only in (None, "reader"):
-        pairs = reader_pairs(articles, "train", SEED, negatives=NEGATIVES)
+        pairs = reader_pairs(articles, "train", SEED, negatives=NEGATIVES, cross=CROSS)
         train("reader", pairs, args.out, args.epochs or EPOCHS["reader"], lr=args.lr)
     if args.only in (None, "verifier"):
         pairs = as_pairs(verifier_examples(articles, "train", SEED))

@@ -123,3 +123,19 @@ def test_extractive_answers_pass_the_check_unchanged(embedder, checker):
     assert all(s.supported for s in checked.sentences)
     assert [c.quote for c in checked.citations] == [c.quote for c in answer.citations]
     assert checked.answer == answer.answer
+
+
+def test_a_hedged_round_figure_is_checked_against_the_passage_within_a_quarter():
+    from qa.cite import _unsupported_figures
+
+    passage = "About 2,312 workers walked out on Monday, and 812 homes lost power."
+    assert not _unsupported_figures("More than 2,000 workers walked out.", passage)
+    assert not _unsupported_figures("Nearly 800 homes lost power.", passage)
+    assert _unsupported_figures("2,000 workers walked out.", passage) == {"2000"}  # unhedged: must be exact
+    assert _unsupported_figures("Nearly 500 homes lost power.", passage) == {"500"}  # hedged, but far off
+
+
+def test_dates_are_weekdays_months_and_years_not_the_verb_may():
+    from qa.cite import _dates
+
+    assert _dates("It may open on Friday, March 3, 2025.") == {"Friday", "March", "2025"}
