@@ -11,15 +11,15 @@ questions (pooled over the sets), then answers the most correctly; among thresho
 middle one.
 
 Verifier (`NEWSDESK_READING_VERIFIER_THRESHOLD`): the written test split's claims, the only LLM-style sentences we
-may calibrate on; the threshold keeps >= 90% of faithful claims and, among those, flags the most unfaithful ones,
-then the most of the kind flagged least. Prints both tables and writes bench/out/calibrate.json.
+may calibrate on, through the whole citation check (bench/claims.py); the threshold keeps as many faithful claims
+as the check kept with the verifier off and, among those, flags the most unfaithful ones, then the most of the
+kind flagged least. Prints both tables and writes bench/out/calibrate.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from pathlib import Path
 
 from harness import DEFAULT_HOME, REPO, SETS, history, items, open_desk
@@ -29,7 +29,6 @@ from qa.extractive import ExtractiveAnswerer
 from qa.metrics import answer_correct
 
 MAX_FALSE_REFUSALS = 0.05
-MIN_FAITHFUL_KEPT = 0.90
 ANSWERABLE_SETS = ("dev", "rgb-answer", "written-test")
 
 
@@ -114,26 +113,17 @@ def choose(table: dict[float, dict[str, dict]]) -> float:
     return tied[len(tied) // 2]
 
 
-def verifier_table(desk: object, thresholds: list[float]) -> tuple[dict[float, dict], float]:
-    from reader.dataset import load_articles, verifier_examples
+def verifier_table(desk: object, thresholds: list[float]) -> tuple[dict[float, dict], float, dict]:
+    """The full check (hard rules, then the verifier) on the written test claims at each threshold. The floor of
+    faithful claims kept is what the check keeps today with the verifier off: the verifier may not cost a faithful
+    LLM sentence more often than the heuristic did; within that, it flags the most unfaithful ones."""
+    from claims import choose as choose_claims
+    from claims import judge_claims
+    from claims import rates as claim_rates
 
-    examples = verifier_examples(load_articles(), "test", seed=7, rules=False)
-    probs = desk.verifier.probabilities([(e, c) for e, c, *_ in examples])
-    table = {}
-    for t in thresholds:
-        kinds, right = Counter(), Counter()
-        for (_, _, label, kind), p in zip(examples, probs, strict=True):
-            kinds[kind] += 1
-            right[kind] += (p >= t) == bool(label)
-        faithful = [k for k in kinds if k in {"close", "loose"}]
-        errors = [k for k in kinds if k not in faithful]
-        table[t] = {"faithful_kept": round(sum(right[k] for k in faithful) / sum(kinds[k] for k in faithful), 4),
-                    "unfaithful_flagged": round(sum(right[k] for k in errors) / sum(kinds[k] for k in errors), 4),
-                    "weakest_kind": round(min(right[k] / kinds[k] for k in errors), 4)}
-    ok = [t for t in thresholds if table[t]["faithful_kept"] >= MIN_FAITHFUL_KEPT] or thresholds[:1]
-    best = max((table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) for t in ok)
-    tied = sorted(t for t in ok if (table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) == best)
-    return table, tied[len(tied) // 2]
+    today = claim_rates(judge_claims(desk, verifier=False), 0.0, verifier=False)
+    chosen, table = choose_claims(judge_claims(desk), thresholds, floor=today["faithful_kept"])
+    return table, chosen, today
 
 
 def main() -> None:
@@ -156,15 +146,17 @@ def main() -> None:
     print(f"chosen {what} = {chosen:.2f} (false refusals <= {MAX_FALSE_REFUSALS:.0%} on answerable sets, then "
           "most rejections, then most correct answers)")
     result = {"what": what, "chosen": chosen, "table": {str(t): row for t, row in table.items()}}
-    vdesk = None if args.heuristic else open_desk(args.sets[0], args.home)
+    vdesk = None if args.heuristic else open_desk("written-test", args.home)
     if vdesk is not None and vdesk.verifier is not None:
-        vtable, vchosen = verifier_table(vdesk, grid("0.05:0.95:0.05"))
+        vtable, vchosen, today = verifier_table(vdesk, grid("0.02:0.98:0.02"))
+        print(f"verifier off (today): faithful kept {today['faithful_kept']}, unfaithful flagged "
+              f"{today['unfaithful_flagged']}")
         print("verifier threshold  faithful_kept  unfaithful_flagged  weakest_kind")
         for t, row in vtable.items():
             print(f"{t:18.2f} {row['faithful_kept']:14} {row['unfaithful_flagged']:19} {row['weakest_kind']:13}")
-        print(f"chosen verifier_threshold = {vchosen:.2f} (faithful kept >= {MIN_FAITHFUL_KEPT:.0%}, then most "
-              "flagged, then the weakest kind)")
-        result["verifier"] = {"chosen": vchosen, "table": {str(t): row for t, row in vtable.items()}}
+        print(f"chosen verifier_threshold = {vchosen:.2f} (faithful kept >= today's {today['faithful_kept']}, then "
+              "most flagged, then the weakest kind)")
+        result["verifier"] = {"chosen": vchosen, "today": today, "table": {str(t): row for t, row in vtable.items()}}
     out = REPO / "bench" / "out" / "calibrate.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")

@@ -80,10 +80,11 @@ def rates(rows: list[Judged], threshold: float, verifier: bool = True) -> dict:
             "claims": len(rows)}
 
 
-def choose(rows: list[Judged], thresholds: list[float]) -> tuple[float, dict[float, dict]]:
-    """Keeps >= 90% of faithful claims, then flags the most unfaithful, then the most of the weakest kind."""
+def choose(rows: list[Judged], thresholds: list[float], floor: float = MIN_FAITHFUL_KEPT
+           ) -> tuple[float, dict[float, dict]]:
+    """Keeps >= `floor` of faithful claims, then flags the most unfaithful, then the most of the weakest kind."""
     table = {t: rates(rows, t) for t in thresholds}
-    ok = [t for t in thresholds if table[t]["faithful_kept"] >= MIN_FAITHFUL_KEPT] or thresholds[:1]
+    ok = [t for t in thresholds if table[t]["faithful_kept"] >= floor] or thresholds[:1]
     best = max((table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) for t in ok)
     tied = sorted(t for t in ok if (table[t]["unfaithful_flagged"], table[t]["weakest_kind"]) == best)
     return tied[len(tied) // 2], table

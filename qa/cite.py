@@ -18,6 +18,7 @@ from core.settings import AnswerSettings, ReadingSettings
 from core.types import Answer, AnswerSentence, Citation, Passage
 from index.bm25 import terms
 from qa.answer import citation_for, defuse_markers, refusal
+from qa.figures import unsupported_figures
 from qa.prompts import REFUSAL
 from qa.sentences import SentenceCache, split_sentences
 
@@ -26,7 +27,6 @@ _GROUP = re.compile(r"(?:\s*\[(?:passages?\s*)?\d+(?:\s*(?:,|and|-)\s*\d+)*\])+[
 _NUM = re.compile(r"\d+")
 _QUOTED = re.compile(r"[\u201c\"]([^\u201c\u201d\"]{3,}?)[\u201d\"]"
                      r"|\u2018([^\u2018\u2019]{3,}?\s[^\u2018\u2019]*?)\u2019")
-_FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 _STRAIGHT = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2014": "-", "\u2013": "-",
                            "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
@@ -111,38 +111,6 @@ _DATE_WORD = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday
 def _dates(text: str) -> set[str]:
     # "May" is left out: it is a verb as often as a month.
     return set(_DATE_WORD.findall(text))
-
-
-def _figures(text: str) -> set[str]:
-    return {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(text)}
-
-
-# "more than 2,000" for 2,312, "about 800" for 812: a hedged round figure is checked against the passage's figures
-# within a quarter; an unhedged one must be there exactly.
-_HEDGED = re.compile(r"\b(?:about|around|roughly|nearly|almost|some|over|under|more than|less than|fewer than|"
-                     r"at least|close to|up to|approximately)\s+\D{0,4}?(\d[\d,.]*\d|\d)", re.IGNORECASE)
-_NEAR = 0.25
-
-
-def _unsupported_figures(claim: str, context: str) -> set[str]:
-    missing = _figures(claim) - _figures(context)
-    if not missing:
-        return missing
-    known = []
-    for f in _figures(context):
-        try:
-            known.append(float(f))
-        except ValueError:
-            continue
-    for m in _HEDGED.finditer(claim):
-        f = m.group(1).replace(",", "").rstrip(".")
-        try:
-            value = float(f)
-        except ValueError:
-            continue
-        if f in missing and any(abs(value - k) <= _NEAR * max(abs(k), 1.0) for k in known):
-            missing.discard(f)
-    return missing
 
 
 # Evidence windows the verifier reads per cited passage: its sentences closest to the claim, each with its
@@ -248,7 +216,7 @@ class CitationChecker:
         missing_quote = [q for q in _quotes(draft.text) if not _quote_found(q, haystack)]
         if missing_quote:
             return Verdict(False, 0.0, quotes, f"quote not in the cited passage: {missing_quote[0]!r}")
-        figures = _unsupported_figures(draft.text, context)
+        figures = unsupported_figures(draft.text, context)
         if figures:
             return Verdict(False, 0.0, quotes, f"figure not in the cited passage: {sorted(figures)[0]}")
         if self.verifier is not None:

@@ -192,7 +192,7 @@ class ExtractiveAnswerer:
             if self.reader is not None:
                 # The fewest sentences that answer: one or two, one per part of a compound question.
                 picked = select(read(self.reader, self.reading, part, passages, cands), passages, self.reading,
-                                min(limit, 2 if len(parts) == 1 else 1))
+                                self.reading.answer_sentences if len(parts) == 1 else 1)
                 chosen += picked + self._continuations(picked, cands, passages, part, quotes_only=True)
                 continue
             ranked = sorted(cands, key=lambda c: -c.score)

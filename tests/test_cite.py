@@ -6,6 +6,7 @@ from core.settings import AnswerSettings
 from core.types import Chunk, Passage
 from qa.cite import CitationChecker, parse_answer
 from qa.extractive import ExtractiveAnswerer
+from qa.figures import spelled, unsupported_figures
 from qa.prompts import REFUSAL
 
 
@@ -126,13 +127,19 @@ def test_extractive_answers_pass_the_check_unchanged(embedder, checker):
 
 
 def test_a_hedged_round_figure_is_checked_against_the_passage_within_a_quarter():
-    from qa.cite import _unsupported_figures
-
     passage = "About 2,312 workers walked out on Monday, and 812 homes lost power."
-    assert not _unsupported_figures("More than 2,000 workers walked out.", passage)
-    assert not _unsupported_figures("Nearly 800 homes lost power.", passage)
-    assert _unsupported_figures("2,000 workers walked out.", passage) == {"2000"}  # unhedged: must be exact
-    assert _unsupported_figures("Nearly 500 homes lost power.", passage) == {"500"}  # hedged, but far off
+    assert not unsupported_figures("More than 2,000 workers walked out.", passage)
+    assert not unsupported_figures("Nearly 800 homes lost power.", passage)
+    assert unsupported_figures("2,000 workers walked out.", passage) == {"2000"}  # unhedged: must be exact
+    assert unsupported_figures("Nearly 500 homes lost power.", passage) == {"500"}  # hedged, but far off
+
+
+def test_a_figure_the_passage_spells_out_is_stated():
+    passage = '"Nine hundred families will have no income by winter," he said. Eleven of the centres close.'
+    assert not unsupported_figures("Ndlovu said 900 families would have no income by winter.", passage)
+    assert not unsupported_figures("11 centres close.", passage)
+    assert unsupported_figures("9 centres close.", passage) == {"9"}
+    assert spelled("twenty-five thousand three hundred and two") == {"25302"}
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():

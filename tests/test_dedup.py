@@ -90,7 +90,8 @@ def test_copies_collapse_into_one_article_that_lists_every_source(tmp_path, desk
 
     answer = desk.ask("How many Boeing 737 Max 9 jets did the FAA order airlines to inspect?")
     assert not answer.refused and "171" in answer.answer
-    assert {c.article_id for c in answer.citations} == {"ap"}
+    cited = {c.article_id for c in answer.citations}
+    assert "ap" in cited and not cited & {"usat", "local"}  # the copies are never cited, only the article kept
     texts = [p.chunk.text for p in answer.passages]
     assert len(texts) == len(set(texts))  # one passage, not three copies of it
 
