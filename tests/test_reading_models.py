@@ -11,7 +11,8 @@ import json
 import pytest
 
 from core.errors import ConfigError
-from core.settings import AnswerSettings, ReadingSettings, Settings, bundled_reading_model
+from core.settings import AnswerSettings, ReadingSettings, Settings
+from core.settings_reading import bundled_reading_model
 from core.types import Chunk, Passage
 from qa.cite import CitationChecker, Draft
 from qa.reading import AnswerReader, CitationVerifier
