@@ -80,6 +80,11 @@ class RetrievalSettings(_Group):
         default=12, ge=0,
         description="Sentences the 'sentences' re-ranker embeds per question, the best by words and names (0 = all).",
     )
+    followup_articles: int = Field(
+        default=2, ge=0,
+        description="A follow-up is answered from the articles the last answer cited and the first this many of "
+        "its retrieval (0 = every retrieved article).",
+    )
 
 
 class AnswerSettings(_Group):

@@ -58,9 +58,23 @@ def retrieve_step(retriever: HybridRetriever, rewrite: Rewriter | None = carry_c
                                       prefer_dates=request.prefer_dates)
         # Before any answerer sees them: paragraphs that try to instruct the assistant are withheld.
         passages = withhold_instructions(passages)
+        if step.carried:
+            passages = in_story(passages, prefer, retriever.settings.followup_articles)
         return Retrieved(request=request, query=step.query, focus=step.focus, passages=passages)
 
     return retrieve
+
+
+def in_story(passages: list[Passage], cited: Sequence[str], articles: int) -> list[Passage]:
+    """A follow-up that leans on the conversation is about its story: the passages of the articles the last answer
+    cited and of the first `articles` articles its (context-carrying) retrieval ranks; 0 keeps them all. Otherwise
+    a follow-up with a subject of its own ("And what did the government say?") is answered from whichever article
+    quotes a government most."""
+    if not articles:
+        return passages
+    first = list(dict.fromkeys(p.chunk.article_id for p in passages))[:articles]
+    keep = set(cited) | set(first)
+    return [p for p in passages if p.chunk.article_id in keep]
 
 
 def finish(answer: Answer, step: Retrieved) -> Answer:

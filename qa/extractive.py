@@ -25,6 +25,7 @@ _QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "wh
 _NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*(?:\s+(?:(?:de|da|del|von|van|der|le|la|bin|al|el)\s+)*[A-Z][\w'\u2019.-]*)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _OPEN_QUOTE = ("\u201c", '"', "\u2018", "'")
+_OPENS_QUOTE = ("\u201c", '"')  # double marks only: a single one may be an apostrophe ("'90s")
 _SPEECH = r"(?:said|says|added|adds|told|tells|continued|noted|wrote|explained|argued|insisted|stressed|warned)"
 _ATTRIBUTED_TO_PRONOUN = re.compile(
     rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
@@ -238,8 +239,8 @@ class ExtractiveAnswerer:
                 continue
             nxt = by_place[i]
             same_article = passages[nxt.passage].chunk.article_id == passages[cand.passage].chunk.article_id
-            follows = continues_quote(cand.text, nxt.text) if quotes_only else _follows(cand.text, nxt.text, kind,
-                                                                                          question)
+            follows = carries_words(cand.text, nxt.text, kind) if quotes_only else _follows(cand.text, nxt.text,
+                                                                                                kind, question)
             if same_article and id(nxt) not in taken and follows:
                 taken.add(id(nxt))
                 extra.append(nxt)
@@ -268,6 +269,13 @@ def _follows(previous: str, sentence: str, kind: str | None, question: str) -> b
         return True
     return kind is not None and not holds_kind(kind, previous, question) and holds_kind(
         kind, sentence, question)
+
+
+def carries_words(previous: str, sentence: str, kind: str | None) -> bool:
+    """With the reader, an answer grows only by the rest of its speaker's words: a quote that runs on, or, asked for
+    someone's words, the quotation that opens right after the sentence naming them (news introduces a speaker,
+    then quotes: "... worries aid workers like Ines Maro, a lecturer. “This is a stopgap,” she said")."""
+    return continues_quote(previous, sentence) or (kind == "quote" and sentence.lstrip().startswith(_OPENS_QUOTE))
 
 
 def _place(c: Candidate, passages: Sequence[Passage]) -> tuple[str, int, int]:

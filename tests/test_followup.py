@@ -90,3 +90,38 @@ def test_a_follow_up_with_a_subject_of_its_own_is_focused_on_that_subject():
     assert step.focus == "And what did the UN secretary-general say?"  # the answer is about the new speaker
     pointing = carry_context("And what did she say about the dam?", history)
     assert "Ruiz" in pointing.focus
+
+
+STORIES = [
+    Article(id="rents", title="Corrib rents climb for a third year", source="Wire", published="2025-03-02",
+            text="Rents in Corrib rose 9 percent last year, the tenancy board said.\n\n"
+                 "Nurse Tomas Feeney said his rent had risen by 240 euros a month since 2023.\n\n"
+                 "In a statement, the government said a new rental plan would be published in the autumn."),
+    Article(id="trawlers", title="Kilbeg trawler owners to be paid for quota cut", source="Wire",
+            published="2025-03-03",
+            text="The government said on Monday that Kilbeg trawler owners would be paid for this year's quota cut."
+                 "\n\nPayments of up to 30,000 euros will start in June, the fisheries minister said."),
+]
+
+
+def test_a_follow_up_with_a_subject_of_its_own_stays_in_the_conversations_story(desk):
+    assert desk.ingest([], articles=STORIES).ok
+    desk.retriever.settings = desk.retriever.settings.model_copy(update={"followup_articles": 1})
+    # As in an evaluation set's history: the last answer's text, not which articles it cited.
+    history = [Turn(question="What did nurse Tomas Feeney say about his rent?",
+                    answer="His rent had risen by 240 euros a month since 2023. [1]")]
+    follow = desk.ask("And what did the government say?", history=history)
+    assert not follow.refused
+    assert {c.article_id for c in follow.citations} == {"rents"}, follow.answer
+    assert "rental plan" in follow.answer
+
+
+def test_in_story_keeps_the_cited_articles_and_the_first_ones_retrieved():
+    from types import SimpleNamespace
+
+    from qa.chain import in_story
+
+    passages = [SimpleNamespace(chunk=SimpleNamespace(article_id=a)) for a in ("b", "b", "c", "a", "d")]
+    assert [p.chunk.article_id for p in in_story(passages, ["a"], 1)] == ["b", "b", "a"]
+    assert [p.chunk.article_id for p in in_story(passages, [], 2)] == ["b", "b", "c"]
+    assert in_story(passages, [], 0) == passages

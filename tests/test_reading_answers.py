@@ -95,3 +95,41 @@ def test_an_llm_sentence_with_a_flipped_negation_is_flagged_in_ask_json(tmp_path
     assert "verifier" in flipped[0]["reason"], flipped[0]
     assert strict.returncode == 0, strict.stderr
     assert "possible without NATO" not in json.loads(strict.stdout)["answer"]
+
+
+RELIEF = """Aid slow to reach flooded Tessaly valley
+
+TESSALY, Oct. 3 - Aid has been slow to reach villages cut off by last week's floods in the Tessaly valley, \
+relief groups said on Friday.
+
+Roads into the valley remain closed, and supplies arrive by helicopter only twice a day.
+
+The slow pace worries people working in relief, among them Ines Maro, who coordinates volunteers \
+for the Red Lantern charity in the valley.
+
+\u201cThis is a stopgap for a problem that will last for years, and everyone here knows it.\u201d
+
+The regional governor said the roads would reopen within ten days.
+"""
+
+
+def test_asked_for_someones_words_the_quote_after_the_sentence_naming_them_is_in_the_answer(desk, tmp_path):
+    folder = tmp_path / "relief"
+    folder.mkdir()
+    (folder / "tessaly-aid.txt").write_text(RELIEF, encoding="utf-8")
+    assert desk.ingest([folder]).ok
+    answer = desk.ask("How did Ines Maro describe the aid effort in the Tessaly valley?")
+    assert not answer.refused
+    assert "stopgap" in answer.answer, answer.answer
+    assert "regional governor" not in answer.answer
+
+
+def test_asked_for_words_an_answer_grows_by_the_quotation_after_the_sentence_naming_the_speaker():
+    from qa.extractive import carries_words
+
+    naming = "The slow pace worries people working in relief, among them Ines Maro, who coordinates volunteers."
+    quote = "\u201cThis is a stopgap for a problem that will last for years.\u201d"
+    assert carries_words(naming, quote, "quote")
+    assert not carries_words(naming, quote, None)  # not asked for anyone's words: the answer stays short
+    assert not carries_words(naming, "The regional governor said the roads would reopen.", "quote")
+    assert not carries_words(naming, "'90s-era pumps failed again on Tuesday.", "quote")  # an apostrophe, no quote
