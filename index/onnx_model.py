@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def _read_json(path: Path) -> dict[str, Any] | list[Any]:
         raise ConfigError(f"Cannot read {str(path)!r} ({exc}): the model directory looks damaged.") from exc
 
 
-def _pkg_version(name: str) -> str:
+def package_version(name: str) -> str:
     try:
         return version(name)
     except PackageNotFoundError:
@@ -92,7 +93,7 @@ class ModelSpec:
         """Changes whenever the weights, the config or the exporting and running libraries change."""
         h = hashlib.sha256(f"{EXPORT_FORMAT}|{self.dir.resolve()}|{self.max_seq_length}".encode())
         for name in ("torch", "transformers", "onnxruntime"):
-            h.update(f"|{name}={_pkg_version(name)}".encode())
+            h.update(f"|{name}={package_version(name)}".encode())
         for path in sorted(p for p in self.dir.iterdir() if p.is_file()):
             st = path.stat()
             h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
@@ -101,20 +102,26 @@ class ModelSpec:
 
 def exported_graph(spec: ModelSpec, cache_dir: Path) -> Path:
     """Path of the verified ONNX graph for `spec`, exporting it first if this cache has none."""
+    return cached_export(cache_dir / spec.key() / "model.onnx", lambda target: _export(spec, target),
+                         "NEWSDESK_EMBEDDING_BACKEND=torch")
+
+
+def cached_export(target: Path, export: Callable[[Path], None], fallback: str) -> Path:
+    """`target`, written by `export(target)` under a file lock unless it exists (two processes never export one
+    graph twice, and a reader never sees half of one); `fallback` is the setting that avoids ONNX."""
     from filelock import FileLock
 
-    target = cache_dir / spec.key() / "model.onnx"
     if target.is_file():
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(target.parent / "export.lock")):
             if not target.is_file():
-                _export(spec, target)
+                export(target)
     except OSError as exc:
         raise ConfigError(
             f"Cannot write the ONNX export to {str(target.parent)!r} ({exc}): make the cache directory writable "
-            "(XDG_CACHE_HOME) or set NEWSDESK_EMBEDDING_BACKEND=torch."
+            f"(XDG_CACHE_HOME) or set {fallback}."
         ) from exc
     return target
 

@@ -40,13 +40,15 @@ class Desk:
 
     @cached_property
     def reader(self) -> AnswerReader | None:
-        path = self.settings.reading.resolved("reader")
-        return AnswerReader(path, self.settings.reading.device) if path else None
+        reading = self.settings.reading
+        path = reading.resolved("reader")
+        return AnswerReader(path, reading.device, backend=reading.backend) if path else None
 
     @cached_property
     def verifier(self) -> CitationVerifier | None:
-        path = self.settings.reading.resolved("verifier")
-        return CitationVerifier(path, self.settings.reading.device) if path else None
+        reading = self.settings.reading
+        path = reading.resolved("verifier")
+        return CitationVerifier(path, reading.device, backend=reading.backend) if path else None
 
     @cached_property
     def checker(self) -> CitationChecker:

@@ -39,7 +39,7 @@ class CrossEncoderModel:
     """A local cross-encoder directory loaded once, lazily, offline; `probabilities` batches every pair."""
 
     def __init__(self, path: str | Path, device: str = "cpu", max_length: int | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, backend: str = "torch") -> None:
         self.path = Path(path)
         if not (self.path / "config.json").is_file():
             raise ConfigError(f"{str(self.path)!r} is not a cross-encoder model directory (no config.json): point "
@@ -47,7 +47,15 @@ class CrossEncoderModel:
         self.device = device
         self.max_length = max_length
         self.batch_size = batch_size
+        self.backend = backend
         self._lock = threading.Lock()
+
+    @cached_property
+    def onnx(self) -> Any:
+        from qa.cross_onnx import OnnxCrossEncoder
+
+        with self._lock:
+            return OnnxCrossEncoder(self.path, self.max_length)
 
     @cached_property
     def model(self) -> Any:
@@ -67,6 +75,8 @@ class CrossEncoderModel:
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         if not pairs:
             return np.zeros(0, dtype=np.float32)
+        if self.backend == "onnx":
+            return 1.0 / (1.0 + np.exp(-self.onnx.logits(pairs, self.batch_size)))
         import torch
 
         out = self.model.predict(list(pairs), batch_size=self.batch_size, show_progress_bar=False,

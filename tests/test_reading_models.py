@@ -152,3 +152,28 @@ def test_a_desk_with_reading_off_answers_as_the_heuristics_do(settings, handle):
                 handle=handle)
     assert desk.reader is None and desk.verifier is None
     assert desk.answerer.reader is None and desk.checker.verifier is None
+
+
+def test_the_onnx_backend_scores_as_torch_does(reader, verifier, tmp_path):
+    from qa.cross_onnx import OnnxCrossEncoder
+
+    title, sentences = ARTICLE
+    cands = [(s, sentences[i - 1] if i else "", title) for i, s in enumerate(sentences)]
+    question = "What did the opposition councillor say about the ferry terminal?"
+    fast = AnswerReader(bundled_reading_model("answer-reader"), backend="onnx")
+    assert fast.score(question, cands) == pytest.approx(reader.score(question, cands), abs=1e-4)
+    pairs = [(sentences[1], "The repairs will cost about 2.4 million euros."), (sentences[3], "The mayor was silent.")]
+    fast_verifier = CitationVerifier(bundled_reading_model("citation-verifier"), backend="onnx")
+    assert fast_verifier.probabilities(pairs) == pytest.approx(verifier.probabilities(pairs), abs=1e-4)
+    # Batches pad to their own length and come back in the order asked.
+    exported = OnnxCrossEncoder(bundled_reading_model("answer-reader"), cache_dir=tmp_path / "onnx")
+    texts = [(question, s) for s in sentences]
+    one_by_one = [float(exported.logits([t])[0]) for t in texts]
+    assert exported.logits(texts, batch_size=2) == pytest.approx(one_by_one, abs=1e-4)
+    assert list((tmp_path / "onnx").glob("*/model.onnx"))
+    with pytest.raises(ConfigError, match="NEWSDESK_READING_BACKEND=torch"):
+        OnnxCrossEncoder(tmp_path)
+
+
+def test_desks_read_with_the_onnx_backend_by_default(desk):
+    assert desk.reader.backend == "onnx" and desk.verifier.backend == "onnx"

@@ -1,0 +1,143 @@
+"""A cross-encoder (the reading models, or any local sequence-classification directory) run by onnxruntime.
+
+On 2 CPU cores the reader's batch of 16 shortlisted sentences (~80 tokens each) is ~165 ms of torch compute and
+~73 ms of onnxruntime with the same float32 weights, the difference between meeting the `ask` latency target or
+not. The graph is exported once from the local directory (eager attention, which onnxruntime fuses into its
+Attention kernel), checked against torch on pairs of every length, and cached like the embedder's export
+(index/onnx_model.py): keyed by the model files and library versions, written atomically under a lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import ConfigError
+from index.onnx_model import OnnxEncoder, cached_export, default_cache_dir, package_version
+
+# Bump when the exported graph changes; old cache entries are then ignored.
+EXPORT_FORMAT = 1
+_OPSET = 17
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Largest logit difference from torch an export may show on the check pairs before it is used.
+_EXPORT_MAX_DIFF = 1e-3
+_CHECK_PAIRS = (
+    ("Who chaired the meeting?", "The mayor chaired the meeting, officials said."),
+    ("How much will the repairs cost?", "The repairs will cost 2.4 million euros and are due to start in April, "
+     "the council engineer said, adding that the work would take most of the summer to complete."),
+    ("x", "y"),
+)
+_FALLBACK = "NEWSDESK_READING_BACKEND=torch"
+
+
+def _max_length(path: Path) -> int:
+    from transformers import AutoTokenizer
+
+    return int(AutoTokenizer.from_pretrained(str(path), local_files_only=True).model_max_length)
+
+
+def _key(path: Path, max_length: int) -> str:
+    h = hashlib.sha256(f"cross|{EXPORT_FORMAT}|{path.resolve()}|{max_length}".encode())
+    for name in ("torch", "transformers", "onnxruntime"):
+        h.update(f"|{name}={package_version(name)}".encode())
+    for file in sorted(p for p in path.iterdir() if p.is_file()):
+        st = file.stat()
+        h.update(f"|{file.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:20]
+
+
+class OnnxCrossEncoder:
+    """`logits(pairs)`: one score per (first, second) text pair, as the torch CrossEncoder computes it."""
+
+    def __init__(self, path: str | Path, max_length: int | None = None, cache_dir: Path | None = None) -> None:
+        self.path = Path(path)
+        if not (self.path / "tokenizer.json").is_file():
+            raise ConfigError(f"{str(self.path)!r} has no tokenizer.json (a fast tokenizer), which the ONNX reading "
+                              f"backend reads: set {_FALLBACK}.")
+        self.max_length = max_length or _max_length(self.path)
+        graph = cached_export((cache_dir or default_cache_dir()) / _key(self.path, self.max_length) / "model.onnx",
+                              self._export, _FALLBACK)
+        self.session = self._session(graph)
+        self.tok = self._tokenizer()
+
+    def _tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        # As transformers' tokenizer call in CrossEncoder.predict: pad to the batch's longest, truncate the pair
+        # longest-first at the model's length.
+        tok.no_padding()
+        tok.enable_truncation(max_length=self.max_length, strategy="longest_first")
+        return tok
+
+    @staticmethod
+    def _session(graph: Path) -> Any:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+    def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        encodings = self.tok.encode_batch([tuple(p) for p in pairs])
+        out = np.zeros(len(encodings), dtype=np.float32)
+        # Longest first, so each batch pads to nearly its own length.
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            ids, mask, types = OnnxEncoder.pad([encodings[i] for i in rows])
+            got = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            out[rows] = np.asarray(got, dtype=np.float32).reshape(-1)
+        return out
+
+    def _export(self, target: Path) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        model = AutoModelForSequenceClassification.from_pretrained(
+            str(self.path), local_files_only=True, attn_implementation="eager", dtype=torch.float32).eval()
+        tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        feats = tokenizer([a for a, _ in _CHECK_PAIRS], [b for _, b in _CHECK_PAIRS], padding=True, truncation=True,
+                          max_length=self.max_length, return_tensors="pt")
+        args = tuple(feats[n] for n in _INPUTS)
+
+        class Logits(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).logits
+
+        graph = Logits().eval()
+        fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=target.parent)
+        os.close(fd)
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = graph(*args).numpy()
+                torch.onnx.export(graph, args, tmp, input_names=list(_INPUTS), output_names=["logits"],
+                                  dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in _INPUTS},
+                                                "logits": {0: "batch"}},
+                                  opset_version=_OPSET, dynamo=False)
+            got = self._session(Path(tmp)).run(None, {n: feats[n].numpy() for n in _INPUTS})[0]
+            diff = float(np.abs(expected - got).max())
+            if diff > _EXPORT_MAX_DIFF:
+                raise ConfigError(f"The ONNX export of {str(self.path)!r} differs from torch (logits by {diff:.4f}): "
+                                  f"set {_FALLBACK}.")
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
