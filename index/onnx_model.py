@@ -51,7 +51,7 @@ def _read_json(path: Path) -> dict[str, Any] | list[Any]:
         raise ConfigError(f"Cannot read {str(path)!r} ({exc}): the model directory looks damaged.") from exc
 
 
-def package_version(name: str) -> str:
+def _pkg_version(name: str) -> str:
     try:
         return version(name)
     except PackageNotFoundError:
@@ -90,14 +90,32 @@ class ModelSpec:
         self.dimension = int(pool_cfg.get("word_embedding_dimension") or hf_cfg["hidden_size"])
 
     def key(self) -> str:
-        """Changes whenever the weights, the config or the exporting and running libraries change."""
-        h = hashlib.sha256(f"{EXPORT_FORMAT}|{self.dir.resolve()}|{self.max_seq_length}".encode())
-        for name in ("torch", "transformers", "onnxruntime"):
-            h.update(f"|{name}={package_version(name)}".encode())
-        for path in sorted(p for p in self.dir.iterdir() if p.is_file()):
-            st = path.stat()
-            h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-        return h.hexdigest()[:20]
+        return export_key(f"{EXPORT_FORMAT}|{self.dir.resolve()}|{self.max_seq_length}", self.dir)
+
+
+def export_key(head: str, model_dir: Path) -> str:
+    """A cache key that changes whenever the weights, the config or the exporting and running libraries change."""
+    h = hashlib.sha256(head.encode())
+    for name in ("torch", "transformers", "onnxruntime"):
+        h.update(f"|{name}={_pkg_version(name)}".encode())
+    for path in sorted(p for p in model_dir.iterdir() if p.is_file()):
+        st = path.stat()
+        h.update(f"|{path.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:20]
+
+
+def cpu_session(graph: Path, threads: int = 0) -> Any:
+    """An onnxruntime session on the CPU, all graph optimisations on (attention fused)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
+    options.inter_op_num_threads = 1
+    # Spinning worker threads would burn the cores that chunking and other processes need between batches.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
 
 def exported_graph(spec: ModelSpec, cache_dir: Path) -> Path:
@@ -196,17 +214,8 @@ class OnnxEncoder:
     """Tokenise, sort by length, pad per batch, run the graph, restore the input order."""
 
     def __init__(self, spec: ModelSpec, graph: Path, threads: int = 0) -> None:
-        import onnxruntime as ort
-
         self.spec = spec
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))
-        options.inter_op_num_threads = 1
-        # Spinning worker threads would burn the cores that chunking and other processes need between batches.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(graph, threads)
         self.tok = self.tokenizer(spec, truncate=True)
 
     @staticmethod

@@ -9,7 +9,7 @@ Attention kernel), checked against torch on pairs of every length, and cached li
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
 import tempfile
 import warnings
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ConfigError
-from index.onnx_model import OnnxEncoder, cached_export, default_cache_dir, package_version
+from index.onnx_model import OnnxEncoder, cached_export, cpu_session, default_cache_dir, export_key
 
 # Bump when the exported graph changes; old cache entries are then ignored.
 EXPORT_FORMAT = 1
@@ -38,19 +38,16 @@ _FALLBACK = "NEWSDESK_READING_BACKEND=torch"
 
 
 def _max_length(path: Path) -> int:
-    from transformers import AutoTokenizer
-
-    return int(AutoTokenizer.from_pretrained(str(path), local_files_only=True).model_max_length)
-
-
-def _key(path: Path, max_length: int) -> str:
-    h = hashlib.sha256(f"cross|{EXPORT_FORMAT}|{path.resolve()}|{max_length}".encode())
-    for name in ("torch", "transformers", "onnxruntime"):
-        h.update(f"|{name}={package_version(name)}".encode())
-    for file in sorted(p for p in path.iterdir() if p.is_file()):
-        st = file.stat()
-        h.update(f"|{file.name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:20]
+    """The length the model was trained with, as transformers reads it (tokenizer_config.json), without loading
+    transformers on every start."""
+    for name, key in (("tokenizer_config.json", "model_max_length"), ("config.json", "max_position_embeddings")):
+        try:
+            value = json.loads((path / name).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError):
+            continue
+        if isinstance(value, int) and 0 < value <= 100_000:
+            return value
+    return 512
 
 
 class OnnxCrossEncoder:
@@ -62,9 +59,9 @@ class OnnxCrossEncoder:
             raise ConfigError(f"{str(self.path)!r} has no tokenizer.json (a fast tokenizer), which the ONNX reading "
                               f"backend reads: set {_FALLBACK}.")
         self.max_length = max_length or _max_length(self.path)
-        graph = cached_export((cache_dir or default_cache_dir()) / _key(self.path, self.max_length) / "model.onnx",
-                              self._export, _FALLBACK)
-        self.session = self._session(graph)
+        key = export_key(f"cross|{EXPORT_FORMAT}|{self.path.resolve()}|{self.max_length}", self.path)
+        graph = cached_export((cache_dir or default_cache_dir()) / key / "model.onnx", self._export, _FALLBACK)
+        self.session = cpu_session(graph)
         self.tok = self._tokenizer()
 
     def _tokenizer(self) -> Any:
@@ -76,18 +73,6 @@ class OnnxCrossEncoder:
         tok.no_padding()
         tok.enable_truncation(max_length=self.max_length, strategy="longest_first")
         return tok
-
-    @staticmethod
-    def _session(graph: Path) -> Any:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = len(os.sched_getaffinity(0))
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
 
     def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         encodings = self.tok.encode_batch([tuple(p) for p in pairs])
@@ -132,7 +117,7 @@ class OnnxCrossEncoder:
                                   dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in _INPUTS},
                                                 "logits": {0: "batch"}},
                                   opset_version=_OPSET, dynamo=False)
-            got = self._session(Path(tmp)).run(None, {n: feats[n].numpy() for n in _INPUTS})[0]
+            got = cpu_session(Path(tmp)).run(None, {n: feats[n].numpy() for n in _INPUTS})[0]
             diff = float(np.abs(expected - got).max())
             if diff > _EXPORT_MAX_DIFF:
                 raise ConfigError(f"The ONNX export of {str(self.path)!r} differs from torch (logits by {diff:.4f}): "
