@@ -21,8 +21,10 @@ from langchain_core.embeddings import Embeddings
 
 from core.errors import ConfigError
 from core.settings import EmbeddingSettings
+from index.length_groups import BATCH_COST_TOKENS, length_groups
 
 BACKENDS: tuple[str, ...] = ("torch", "onnx")
+QUESTION_BACKENDS: tuple[str, ...] = ("auto", *BACKENDS)
 PRECISIONS: tuple[str, ...] = ("auto", "float32", "bfloat16")
 # Token counts remembered: the chunker counts each paragraph again as a packing unit, so half its tokenising
 # was repeated work. Bounded so a long-lived process does not grow with every article it has seen.
@@ -30,10 +32,6 @@ _COUNT_CACHE = 50_000
 # Question-time encodes (a question, a few dozen sentences) are small and are split into length-sorted batches;
 # ingest encodes groups of 256 chunks as they come.
 _SMALL_ENCODE = 64
-# A small encode is split into length-sorted batches where the padding saved outweighs a batch's fixed cost,
-# counted in tokens: a forward pass costs about as much as this many padded tokens beyond its rows (~9 ms of a
-# ~4.5 ms/sentence encode on one thread, bfloat16). One long sentence no longer pads 23 short ones to its length.
-_BATCH_COST_TOKENS = 120
 # Texts encoded alone whose vectors are remembered: retrieval, the re-ranker and the answerer each encode the
 # same question, and a text encoded alone always gets the same vector.
 _SINGLE_CACHE = 1024
@@ -55,10 +53,14 @@ class Embedder(Embeddings):
     """
 
     def __init__(self, model: str, device: str = "cpu", batch_size: int = 64, backend: str = "torch",
-                 cache_dir: Path | None = None, precision: str = "auto") -> None:
+                 cache_dir: Path | None = None, precision: str = "auto", question_backend: str | None = None) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"Unknown embedding backend {backend!r}: set NEWSDESK_EMBEDDING_BACKEND to one of "
                               f"{', '.join(BACKENDS)}.")
+        question_backend = question_backend or backend
+        if question_backend not in QUESTION_BACKENDS:
+            raise ConfigError(f"Unknown question-time backend {question_backend!r}: set "
+                              f"NEWSDESK_EMBEDDING_QUESTION_BACKEND to one of {', '.join(QUESTION_BACKENDS)}.")
         if precision not in PRECISIONS:
             raise ConfigError(f"Unknown embedding precision {precision!r}: set NEWSDESK_EMBEDDING_PRECISION to one "
                               f"of {', '.join(PRECISIONS)}.")
@@ -76,6 +78,7 @@ class Embedder(Embeddings):
         self.backend = backend
         self.cache_dir = cache_dir
         self.precision = precision
+        self.question_backend = question_backend
         self._counts: dict[str, int] = {}
         self._counts_lock = threading.Lock()
         self._singles: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -84,7 +87,7 @@ class Embedder(Embeddings):
     @classmethod
     def from_settings(cls, settings: EmbeddingSettings) -> Embedder:
         return cls(settings.resolved_model(), settings.device, settings.batch_size, settings.backend,
-                   precision=settings.precision)
+                   precision=settings.precision, question_backend=settings.question_backend)
 
     @cached_property
     def dtype(self) -> str:
@@ -117,6 +120,27 @@ class Embedder(Embeddings):
         # so question-time encodes use every core whatever the load. Bulk ingest pays ~6% when idle.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return _TorchBackend(self.model_path, self.device, self.dtype)
+
+    @cached_property
+    def _question(self) -> tuple[str, _Backend]:
+        """The backend (and its name) of small encodes: a question, the sentences an answer reads.
+
+        Ingest batches are large and run best where `backend` says (torch bfloat16 on CPUs that have it); at
+        question time a forward pass is a handful of short texts, where onnxruntime's small per-run cost wins.
+        Both give the same vectors to a cosine of >= 0.9999, so questions and chunks still compare."""
+        wanted = self.question_backend
+        if wanted == "auto":
+            wanted = "onnx" if self.device == "cpu" and _onnx_runs(self.model_path) else self.backend
+        if wanted == self.backend:
+            return self.backend, self._impl
+        if wanted == "onnx" and self.device != "cpu":
+            raise ConfigError(f"The onnx question-time backend runs on the CPU only, got device {self.device!r}: "
+                              "set NEWSDESK_EMBEDDING_QUESTION_BACKEND=auto or torch.")
+        if not os.path.isdir(self.model_path):
+            return self.backend, self._impl  # the main backend raises the clear error
+        if wanted == "onnx":
+            return "onnx", _OnnxBackend(self.model_path, self.cache_dir)
+        return "torch", _TorchBackend(self.model_path, self.device, self.dtype)
 
     @property
     def max_tokens(self) -> int:
@@ -153,11 +177,12 @@ class Embedder(Embeddings):
                 if hit is not None:
                     self._singles.move_to_end(texts[0])
                     return hit[None, :].copy()
-        if 1 < len(texts) <= _SMALL_ENCODE and self.backend == "torch":
-            lengths = [min(n, self.max_tokens) for n in self.count_tokens_batch(list(texts))]
-            vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
-            for rows in length_groups(lengths, _BATCH_COST_TOKENS):
-                vectors[rows] = self._impl.encode([texts[i] for i in rows], self.batch_size)
+        if len(texts) <= _SMALL_ENCODE:
+            name, impl = self._question
+            lengths = [min(n, impl.max_tokens) for n in impl.count(list(texts))]
+            vectors = np.empty((len(texts), impl.dimension), dtype=np.float32)
+            for rows in length_groups(lengths, BATCH_COST_TOKENS[name]):
+                vectors[rows] = impl.encode([texts[i] for i in rows], self.batch_size)
         else:
             vectors = self._impl.encode(list(texts), self.batch_size).astype(np.float32, copy=False)
         if self.dtype != "float32":
@@ -172,7 +197,8 @@ class Embedder(Embeddings):
 
     @property
     def dimension(self) -> int:
-        return self._impl.dimension
+        # A serving process may never load the ingest backend: ask the question-time one.
+        return self._question[1].dimension
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -181,28 +207,15 @@ class Embedder(Embeddings):
         return self.encode([text])[0].tolist()
 
 
-def length_groups(lengths: list[int], batch_cost: float) -> list[list[int]]:
-    """Indices of `lengths` in batches of similar length, minimising padded tokens plus `batch_cost` per batch.
+def _onnx_runs(model_path: str) -> bool:
+    """Whether the ONNX path runs this model (Transformer + mean pooling), read from its config files."""
+    from index.onnx_model import ModelSpec
 
-    Sorted longest first, the cheapest split into consecutive runs is exact by dynamic programming (a run costs
-    its size times its longest length, plus `batch_cost`); n is a few dozen, so n^2 steps are nothing.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    ordered = [lengths[i] for i in order]
-    n = len(ordered)
-    best = [0.0] + [float("inf")] * n
-    cut = [0] * (n + 1)
-    for end in range(1, n + 1):
-        for start in range(end):
-            cost = best[start] + (end - start) * ordered[start] + batch_cost
-            if cost < best[end]:
-                best[end], cut[end] = cost, start
-    groups = []
-    end = n
-    while end > 0:
-        groups.append(order[cut[end]:end])
-        end = cut[end]
-    return groups[::-1]
+    try:
+        ModelSpec(model_path)
+    except (ConfigError, OSError, ValueError, KeyError, AssertionError):
+        return False
+    return True
 
 
 def cpu_has_bf16() -> bool:

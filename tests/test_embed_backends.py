@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -154,3 +155,40 @@ def test_unsupported_model_layout_is_refused_before_any_export(tmp_path):
         Embedder(str(model), backend="onnx", cache_dir=cache).encode(["x"])
     assert not cache.exists() or not any(cache.rglob("*.onnx"))
 
+
+
+def test_question_time_encodes_run_on_onnx_while_ingest_stays_on_torch(torch_embedder, onnx_cache):
+    """A serving process answers on onnxruntime without ever loading torch's copy; a bulk encode still uses it."""
+    e = Embedder(packaged_model_path(), backend="torch", cache_dir=onnx_cache, precision="float32",
+                 question_backend="onnx")
+    texts = _real_texts()
+    question = e.encode([texts[0]])
+    sentences = e.encode(texts[1:9])
+    assert "_impl" not in e.__dict__  # the torch model was never loaded
+    assert e._question[0] == "onnx" and e.dimension == 384
+    ref = torch_embedder.encode(texts[:9])
+    assert float((np.vstack([question, sentences]) * ref).sum(axis=1).min()) >= 0.999
+    bulk = e.encode(texts * (70 // len(texts) + 1))  # an ingest-sized batch
+    assert "_impl" in e.__dict__ and e._impl.__class__.__name__ == "_TorchBackend"
+    assert float((bulk[: len(texts)] * torch_embedder.encode(texts)).sum(axis=1).min()) >= 0.999
+
+
+def test_auto_question_backend_keeps_torch_for_a_model_onnx_cannot_run(tmp_path):
+    """The ONNX graph mean-pools: a CLS-pooling copy of the model must keep torch at question time too."""
+    model = tmp_path / "cls-copy"
+    shutil.copytree(packaged_model_path(), model)
+    (model / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": 384, "pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    e = Embedder(str(model), backend="torch", cache_dir=tmp_path / "cache", question_backend="auto")
+    assert e.encode(["Who chaired the meeting?"]).shape == (1, 384)
+    assert e._question[0] == "torch"
+    assert not (tmp_path / "cache").exists()
+    assert Embedder(packaged_model_path(), question_backend="auto")._question[0] == "onnx"
+
+
+def test_bad_question_backend_is_named(monkeypatch):
+    with pytest.raises(ConfigError, match="'jax'.*NEWSDESK_EMBEDDING_QUESTION_BACKEND"):
+        Embedder(packaged_model_path(), question_backend="jax")
+    monkeypatch.setenv("NEWSDESK_EMBEDDING_QUESTION_BACKEND", "tensorflow")
+    with pytest.raises(ValueError, match="tensorflow"):
+        Settings()

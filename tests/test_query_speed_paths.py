@@ -6,19 +6,19 @@ import numpy as np
 import pytest
 
 from core.types import Chunk
-from index.embed import _BATCH_COST_TOKENS, length_groups
+from index.length_groups import BATCH_COST_TOKENS, length_groups
 from index.store import ChromaStore, make_client
 
 
 def test_length_groups_cover_every_index_once() -> None:
     lengths = [12, 150, 30, 31, 9, 60, 33, 12, 158, 40]
-    groups = length_groups(lengths, _BATCH_COST_TOKENS)
+    groups = length_groups(lengths, BATCH_COST_TOKENS["torch"])
     assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
     # Each batch is a run of the longest-first order.
     flat = [lengths[i] for g in groups for i in g]
     assert flat == sorted(lengths, reverse=True)
-    assert length_groups([], _BATCH_COST_TOKENS) == []
-    assert length_groups([7], _BATCH_COST_TOKENS) == [[0]]
+    assert length_groups([], BATCH_COST_TOKENS["torch"]) == []
+    assert length_groups([7], BATCH_COST_TOKENS["torch"]) == [[0]]
 
 
 def test_length_groups_split_only_where_padding_costs_more_than_a_batch() -> None:
