@@ -15,10 +15,10 @@ from reader.dataset import WRITTEN, load_articles, split_of
 _COMMON = """## Training data
 
 Written by the newsdesk team for this purpose only (`reader/data/written/`, checked by `python -m reader.check`):
-{articles} fictional but realistic news articles in five beats ({beats}), {stories} stories followed over several
-articles, {questions} questions ({near} near-miss unanswerables) and {claims} claims for the verifier. No text of
-any real article, of `../shared` (newsdesk's evaluation data) or of any other corpus. The test split is a fixed
-~15% of stories (`reader.dataset.split_of`: {test_articles} articles), never trained on.
+{articles} fictional but realistic news articles in {n_beats} beats ({beats}), {stories} stories followed over
+several articles, {questions} questions ({near} near-miss unanswerables) and {claims} claims for the verifier. No
+text of any real article, of `../shared` (newsdesk's evaluation data) or of any other corpus. The test split is a
+fixed ~15% of stories (`reader.dataset.split_of`: {test_articles} articles), never trained on.{since}
 
 ## Training
 
@@ -98,7 +98,8 @@ Written claims judged right, by kind: {by_kind}.
 """
 
 
-def _data_stats() -> dict:
+def data_stats() -> dict:
+    """The written set as it stands: what a training run records it was trained on (training.json's `data`)."""
     articles = load_articles()
     questions = [json.loads(x) for p in sorted(WRITTEN.glob("*.questions.jsonl"))
                  for x in p.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -106,7 +107,8 @@ def _data_stats() -> dict:
                  if x.strip())
     beats = sorted({p.name.split(".")[0] for p in WRITTEN.glob("*.articles.jsonl")})
     stories = Counter(a.story for a in articles.values())
-    return {"articles": len(articles), "beats": ", ".join(beats), "stories": sum(1 for n in stories.values() if n > 1),
+    return {"articles": len(articles), "beats": ", ".join(beats), "n_beats": len(beats),
+            "stories": sum(1 for n in stories.values() if n > 1),
             "questions": len(questions), "near": sum(q["kind"] == "near_miss" for q in questions), "claims": claims,
             "test_articles": sum(split_of(a) == "test" for a in articles.values())}
 
@@ -117,10 +119,18 @@ def _kinds(rows: dict) -> str:
 
 
 def write_cards(models: Path, figures: dict) -> None:
-    stats = _data_stats()
+    now = data_stats()
     for name, template in (("answer-reader", READER), ("citation-verifier", VERIFIER)):
         training = json.loads((models / name / "training.json").read_text(encoding="utf-8"))
-        common = _COMMON.format(**stats, **training)
+        # The card describes the data the weights were trained on; the metrics are always today's test split.
+        trained = training.pop("data", None) or now
+        since = ""
+        if trained["articles"] != now["articles"]:
+            since = (f"\n\nThe written set has since grown to {now['articles']} articles in {now['n_beats']} beats "
+                     f"({now['beats']}); these weights were not retrained on it. The split is by story and "
+                     "stable, so the metrics below, measured on today's test split, are on articles never trained "
+                     "on.")
+        common = _COMMON.format(**(trained | {"test_articles": now["test_articles"], "since": since}), **training)
         if name == "answer-reader":
             r = figures["reader"]
             text = template.format(common=common, threshold=figures["reader_threshold"],

@@ -24,6 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from core.settings import packaged_model_path
 from reader.batching import LengthGroupedBatchSampler
 from reader.dataset import as_pairs, load_articles, reader_pairs, verifier_examples
+from reader.model_card import data_stats
 
 MODELS = Path(__file__).resolve().parent / "models"
 SEED = 13
@@ -89,6 +90,7 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
         "max_length": MAX_LENGTH[name], "seed": seed, "loss": "BinaryCrossEntropyLoss, pos_weight sqrt(neg/pos)",
         "minutes": round((time.monotonic() - started) / 60, 1), "dtype": "float16",
         "precision": "bfloat16 autocast (2 CPU cores with AVX512-BF16: 1.7x float32)",
+        "data": {k: v for k, v in data_stats().items() if k != "test_articles"},
     }, indent=2) + "\n", encoding="utf-8")
     print(f"{name}: {len(pairs)} pairs, {int(positives)} positive, {epochs} epochs -> {target}")
     return target
