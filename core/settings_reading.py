@@ -74,6 +74,12 @@ class ReadingSettings(_Group):
         default=16, ge=1, le=64,
         description="Sentences per question (or part of one) the reader scores: the best by the heuristic score.",
     )
+    missing_name_factor: float = Field(
+        default=0.35, ge=0, le=1,
+        description="The reader's probability is multiplied by this when the article it would answer from (its "
+        "retrieved passages, title and source) never mentions a name the question asks about: a near miss about "
+        "another person or place. 0 refuses outright, 1 does not look.",
+    )
     device: str = Field(default="cpu", description="Torch device of the reading models (the torch backend).")
     backend: Literal["onnx", "torch"] = Field(
         default="onnx",

@@ -15,14 +15,11 @@ from index.bm25 import terms
 from index.clean import is_boilerplate
 from qa.answer import build_answer, refusal
 from qa.compound import split_compound
+from qa.coverage import QUESTION_WORDS, question_names
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
 from qa.reader_select import read, select
 from qa.sentences import SentenceCache, without_dateline
 
-# Words that make a question a question but say nothing about its topic.
-_QUESTION_WORDS = {"what", "who", "whom", "whose", "which", "when", "where", "why", "how", "say", "tell", "did",
-                   "does", "do", "many", "much", "according", "article", "news", "report"}
-_NAME = re.compile(r"\b[A-Z][\w'\u2019.-]*(?:\s+(?:(?:de|da|del|von|van|der|le|la|bin|al|el)\s+)*[A-Z][\w'\u2019.-]*)*")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _OPEN_QUOTE = ("\u201c", '"', "\u2018", "'")
 _OPENS_QUOTE = ("\u201c", '"')  # double marks only: a single one may be an apostrophe ("'90s")
@@ -56,17 +53,6 @@ class Candidate:
     score: float = 0.0
     index: int = 0  # sentence number within its chunk (the sentence cache's key)
     prob: float = 0.0  # the reader's probability that it answers, when a reader read it
-
-
-def question_names(question: str) -> list[str]:
-    """Capitalised phrases of the question that name someone or something ("Le Drian", "NATO")."""
-    names = []
-    for match in _NAME.finditer(question):
-        words = [w for w in match.group().split() if w.lower().strip("'\u2019") not in _QUESTION_WORDS]
-        phrase = " ".join(words).strip(" .?")
-        if phrase and phrase.lower() not in {"i", "a", "the", "in", "on"}:
-            names.append(phrase)
-    return names
 
 
 def _name_score(names: Sequence[str], text: str) -> float:
@@ -114,7 +100,7 @@ class ExtractiveAnswerer:
     def score(self, question: str, passages: Sequence[Passage], cands: list[Candidate]) -> None:
         if not cands:
             return
-        q_terms = [t for t in dict.fromkeys(terms(question)) if t not in _QUESTION_WORDS]
+        q_terms = [t for t in dict.fromkeys(terms(question)) if t not in QUESTION_WORDS]
         cand_terms = [set(terms(c.text)) for c in cands]
         n = len(cands)
         # Rare terms of the question count for more than common ones, relative to the retrieved sentences.
@@ -193,7 +179,7 @@ class ExtractiveAnswerer:
             if self.reader is not None:
                 # The fewest sentences that answer: one or two, one per part of a compound question.
                 picked = select(read(self.reader, self.reading, part, passages, cands), passages, self.reading,
-                                self.reading.answer_sentences if len(parts) == 1 else 1)
+                                self.reading.answer_sentences if len(parts) == 1 else 1, question=part)
                 chosen += picked + self._continuations(picked, cands, passages, part, quotes_only=True)
                 continue
             ranked = sorted(cands, key=lambda c: -c.score)

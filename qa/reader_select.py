@@ -17,6 +17,7 @@ from typing import Any
 from core.settings import ReadingSettings
 from core.types import Passage
 from index.bm25 import terms
+from qa.coverage import unmentioned
 from qa.sentences import without_dateline
 
 # A heading or caption ("'Water gushed in'", "Photos: the flood") is a line without a sentence's full stop.
@@ -73,12 +74,23 @@ def _spans(c: Any, passages: Sequence[Passage], cands: list[Any]) -> tuple[int, 
     return (before[0].start, before[0].end) if before else None
 
 
-def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSettings, limit: int) -> list[Any]:
-    """Nothing when the reader believes no candidate answers; else the best and the runners-up close to it."""
-    if not ranked or max(c.prob for c in ranked) < settings.reader_threshold:
+def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSettings, limit: int,
+           question: str = "") -> list[Any]:
+    """Nothing when the reader believes no candidate answers; else the best and the runners-up close to it. Where
+    the article it would answer from never mentions a name the question asks about, the reader's belief is scaled
+    down first: a near miss about another person or place (bench/calibrate-style sweeps chose a scale, not a veto,
+    because RGB's snippets often leave out the product or prize the question names)."""
+    if not ranked:
         return []
     best = ranked[0]
     lead = passages[best.passage].chunk.article_id
+    belief = max(c.prob for c in ranked)
+    if question and settings.missing_name_factor < 1 and belief >= settings.reader_threshold:
+        read = [p.chunk for p in passages if p.chunk.article_id == lead]
+        if unmentioned(question, [t for c in read for t in (c.title, c.source, c.text)]):
+            belief *= settings.missing_name_factor
+    if belief < settings.reader_threshold:
+        return []
     chosen = [best]
     for c in ranked[1:]:
         if len(chosen) >= limit:

@@ -22,6 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from core.settings import packaged_model_path
+from index.embed import cpu_has_bf16
 from reader.batching import LengthGroupedBatchSampler
 from reader.dataset import as_pairs, load_articles, reader_pairs, verifier_examples
 from reader.model_card import data_stats
@@ -56,6 +57,9 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # bfloat16 autocast is 1.7x float32 where the CPU multiplies it natively (AVX512-BF16, AMX) and ~15x slower
+    # where it is emulated (seen on an AVX512 Xeon without BF16): the run's precision follows the machine.
+    bf16 = cpu_has_bf16()
     random.Random(seed).shuffle(pairs)
     data = Dataset.from_dict({"first": [a for a, _, _ in pairs], "second": [b for _, b, _ in pairs],
                               "label": [float(y) for *_, y in pairs]})
@@ -69,7 +73,7 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
         args = CrossEncoderTrainingArguments(
             output_dir=tmp, num_train_epochs=epochs, per_device_train_batch_size=BATCH, learning_rate=lr,
             warmup_ratio=0.1, weight_decay=0.01, seed=seed, data_seed=seed, save_strategy="no", logging_steps=50,
-            report_to="none", use_cpu=True, bf16=True, batch_sampler=LengthGroupedBatchSampler,
+            report_to="none", use_cpu=True, bf16=bf16, batch_sampler=LengthGroupedBatchSampler,
             dataloader_num_workers=0, disable_tqdm=True,
         )
         CrossEncoderTrainer(model=model, args=args, train_dataset=data, loss=loss).train()
@@ -89,7 +93,7 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
         "positives": int(positives), "epochs": epochs, "learning_rate": lr, "batch_size": BATCH,
         "max_length": MAX_LENGTH[name], "seed": seed, "loss": "BinaryCrossEntropyLoss, pos_weight sqrt(neg/pos)",
         "minutes": round((time.monotonic() - started) / 60, 1), "dtype": "float16",
-        "precision": "bfloat16 autocast (2 CPU cores with AVX512-BF16: 1.7x float32)",
+        "precision": "bfloat16 autocast" if bf16 else "float32 (no native bfloat16 on this CPU)",
         "data": {k: v for k, v in data_stats().items() if k != "test_articles"},
     }, indent=2) + "\n", encoding="utf-8")
     print(f"{name}: {len(pairs)} pairs, {int(positives)} positive, {epochs} epochs -> {target}")

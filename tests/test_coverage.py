@@ -1,0 +1,61 @@
+"""The names a question asks about, looked up in the article an answer would come from."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.coverage import unmentioned
+
+ARTICLE = [
+    "Ghana's teachers end three-week strike",
+    "Harrowgate Wire",
+    "ACCRA, Oct. 3 - Teachers in Ghana returned to classrooms on Friday after Yaw Boateng, head of the union, "
+    "accepted the ministry's offer. Schools in Accra and Tamale reopened first.",
+]
+
+
+@pytest.mark.parametrize("question", [
+    "How many teachers were arrested in Kumasi?",  # a place the article never mentions
+    "What did Kofi Mensah say about the offer?",  # another person
+    "When did schools in Kumasi and Accra reopen?",  # one of two places missing is enough
+])
+def test_a_name_the_article_never_mentions_is_reported(question):
+    assert unmentioned(question, ARTICLE)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Yaw Boateng accept?",
+    "What did Boateng's union accept?",  # possessive, surname alone
+    "When did Ghanaian teachers return to work?",  # a demonym of a country the article names
+    "Where did schools reopen first?",  # capitalised only because it opens the question
+    "How long did the strike last, according to the Harrowgate Wire?",  # the source, not the text
+    "What happened on Friday in October?",  # days and months are no names
+    "What did the UN say about the strike?",  # acronyms are spelt too many ways to require
+])
+def test_names_the_article_holds_are_not(question):
+    assert unmentioned(question, ARTICLE) == []
+
+
+def _ranked(prob: float) -> tuple[list, list]:
+    from core.types import Chunk, Passage
+    from qa.extractive import Candidate
+
+    text = ARTICLE[2]
+    chunk = Chunk(id="a:0000", article_id="a", position=0, text=text, title=ARTICLE[0], source=ARTICLE[1])
+    return [Candidate(0, 0, len(text), text, score=1.0, prob=prob)], [Passage(chunk=chunk, score=1.0)]
+
+
+@pytest.mark.parametrize(("question", "prob", "answered"), [
+    ("What did Yaw Boateng accept?", 0.2, True),
+    ("What did Kofi Mensah accept?", 0.2, False),  # 0.2 x 0.35 falls under the threshold of 0.1
+    ("What did Kofi Mensah accept?", 0.9, True),  # a sure reader is scaled, not overruled
+])
+def test_a_missing_name_scales_the_readers_belief(question, prob, answered):
+    from core.settings import ReadingSettings
+    from qa.reader_select import select
+
+    settings = ReadingSettings(reader_threshold=0.1, missing_name_factor=0.35)
+    ranked, passages = _ranked(prob)
+    assert bool(select(ranked, passages, settings, 3, question=question)) is answered
+    off = settings.model_copy(update={"missing_name_factor": 1.0})
+    assert select(ranked, passages, off, 3, question=question)  # 1: the names are not looked up
