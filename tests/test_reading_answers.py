@@ -63,9 +63,8 @@ def test_a_follow_up_about_another_person_answers_about_that_person(harbour_desk
     pytest.param("How much will the Dunmore ferry terminal repairs cost?", marks=pytest.mark.xfail(
         strict=True, reason="known limit of the shipped reader: sure of the wall's cost for the terminal's")),
     "What did Niamh Calloway say about the ferry terminal flooding?",
-    pytest.param("What did harbour master Declan Furey say about the repairs?", marks=pytest.mark.xfail(
-        strict=True, reason="known limit: the reader is sure (> 0.29) of the repairs sentence for a person the "
-        "article never names, and a missing name only scales its belief (missing_name_factor 0.35)")),
+    # Someone the article never names: the missing name scales down the reader's belief below the threshold.
+    "What did harbour master Declan Furey say about the repairs?",
 ])
 def test_near_miss_questions_are_refused(harbour_desk, question):
     assert harbour_desk.ask(question).refused
