@@ -42,7 +42,7 @@ class ReadingSettings(_Group):
         "bench/calibrate.py).",
     )
     verifier_threshold: float = Field(
-        default=0.22, ge=0, le=1,
+        default=0.20, ge=0, le=1,
         description="Verifier probability below which a sentence is not supported by its citation (calibrated by "
         "bench/calibrate.py).",
     )

@@ -19,6 +19,7 @@ from core.types import Answer, AnswerSentence, Citation, Passage
 from index.bm25 import terms
 from qa.answer import citation_for, defuse_markers, refusal
 from qa.figures import unsupported_figures
+from qa.opposites import opposite
 from qa.prompts import REFUSAL
 from qa.sentences import SentenceCache, split_sentences
 
@@ -179,6 +180,8 @@ class CitationChecker:
         dates = _dates(draft.text) - _dates(" ".join(w for _, _, w in windows))
         if dates and windows:
             return Verdict(False, 0.0, quotes, f"date not in the cited sentences: {sorted(dates)[0]}")
+        if windows and (pair := opposite(draft.text, " ".join(w for _, _, w in windows))):
+            return Verdict(False, 0.0, quotes, f"the cited sentences say the opposite: {pair[1]!r}, not {pair[0]!r}")
         prob, best = self.verifier.support(draft.text, [w for _, _, w in windows])
         if best >= 0:
             i, span, _ = windows[best]

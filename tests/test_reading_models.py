@@ -177,3 +177,22 @@ def test_the_onnx_backend_scores_as_torch_does(reader, verifier, tmp_path):
 
 def test_desks_read_with_the_onnx_backend_by_default(desk):
     assert desk.reader.backend == "onnx" and desk.verifier.backend == "onnx"
+
+
+@pytest.mark.parametrize(("claim", "flagged"), [
+    ("Children and people over 60 were the least affected, Dr. Osei said.", True),
+    ("The union defended the strike at the depot, its secretary said.", True),
+    # "Not certain" is no opposite of "uncertain", and the rule reads only what the claim adds.
+    ("How many people were still missing was uncertain, the coastguard said.", False),
+])
+def test_a_sentence_saying_the_opposite_of_its_citation_is_flagged_with_the_words(embedder, verifier, claim, flagged):
+    evidence = ("Outpatient visits for breathing problems rose 35 percent, with children and people over 60 the worst "
+                "affected, Dr. Kwame Osei said. The union condemned the strike at the depot. The coastguard said it "
+                "was not certain how many people were still missing.")
+    checker = CitationChecker(embedder, AnswerSettings(), verifier=verifier, reading=ReadingSettings())
+    passage = Passage(chunk=Chunk(id=Chunk.make_id("clinic", 0), article_id="clinic", position=0, text=evidence,
+                                  title="Breathing problems up", source="Wire", published="2025-02-06"), score=1.0)
+    verdict = checker.verdicts([Draft(claim, [0])], [passage])[0]
+    assert ("say the opposite" in verdict.reason) is flagged, verdict
+    if flagged:
+        assert not verdict.supported
