@@ -177,10 +177,11 @@ class CitationChecker:
         # A weekday, month or year the cited sentences around the claim never name is a wrong date: on the written
         # test claims this flags 73% of wrong dates and no faithful claim; the verifier alone mixes them up with
         # the other dates of the article.
-        dates = _dates(draft.text) - _dates(" ".join(w for _, _, w in windows))
+        cited = " ".join(w for _, _, w in windows)
+        dates = _dates(draft.text) - _dates(cited)
         if dates and windows:
             return Verdict(False, 0.0, quotes, f"date not in the cited sentences: {sorted(dates)[0]}")
-        if windows and (pair := opposite(draft.text, " ".join(w for _, _, w in windows))):
+        if windows and (pair := opposite(draft.text, cited)):
             return Verdict(False, 0.0, quotes, f"the cited sentences say the opposite: {pair[1]!r}, not {pair[0]!r}")
         prob, best = self.verifier.support(draft.text, [w for _, _, w in windows])
         if best >= 0:
