@@ -44,7 +44,7 @@ class ReadingSettings(_Group):
     verifier_threshold: float = Field(
         default=0.20, ge=0, le=1,
         description="Verifier probability below which a sentence is not supported by its citation (calibrated by "
-        "bench/calibrate.py).",
+        "bench/calibrate.py; with precision int8 it chooses 0.22).",
     )
     heuristic_weight: float = Field(
         default=0.5, ge=0, le=1,
@@ -85,6 +85,12 @@ class ReadingSettings(_Group):
         default="onnx",
         description="onnx (onnxruntime on the CPU, the same scores ~2x faster; exported once from the model "
         "directory into the user cache dir) or torch (sentence-transformers' CrossEncoder).",
+    )
+    precision: Literal["float32", "int8"] = Field(
+        default="float32",
+        description="Weights of the onnx backend: float32 (the trained weights' exact scores) or int8 (quantised "
+        "once from the float32 export, per output channel; ~1.9x faster reading, but scores move, on average up: "
+        "fewer near misses refused, see README).",
     )
 
     def resolved(self, which: Literal["reader", "verifier"]) -> str | None:

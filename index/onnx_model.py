@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import warnings
@@ -116,6 +117,28 @@ def cpu_session(graph: Path, threads: int = 0) -> Any:
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+
+def quantize_int8(source: Path, target: Path, check: Callable[[Path], None]) -> None:
+    """`source`'s weights as int8 in `target`: onnxruntime's dynamic quantisation, one scale per output channel
+    (one per tensor cost the reading models' decisions), published only when `check(graph)` accepts it."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fd, tmp = tempfile.mkstemp(suffix=".onnx.tmp", dir=target.parent)
+    os.close(fd)
+    root = logging.getLogger()
+    # The quantiser reports through logging.warning(), which would configure the root logger of the whole
+    # process (logging.basicConfig) when it has no handler yet.
+    quiet = logging.NullHandler()
+    root.addHandler(quiet)
+    try:
+        quantize_dynamic(source, tmp, per_channel=True, weight_type=QuantType.QInt8)
+        check(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        root.removeHandler(quiet)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def exported_graph(spec: ModelSpec, cache_dir: Path) -> Path:

@@ -42,13 +42,15 @@ class Desk:
     def reader(self) -> AnswerReader | None:
         reading = self.settings.reading
         path = reading.resolved("reader")
-        return AnswerReader(path, reading.device, backend=reading.backend) if path else None
+        return AnswerReader(path, reading.device, backend=reading.backend,
+                            precision=reading.precision) if path else None
 
     @cached_property
     def verifier(self) -> CitationVerifier | None:
         reading = self.settings.reading
         path = reading.resolved("verifier")
-        return CitationVerifier(path, reading.device, backend=reading.backend) if path else None
+        return CitationVerifier(path, reading.device, backend=reading.backend,
+                                precision=reading.precision) if path else None
 
     @cached_property
     def checker(self) -> CitationChecker:

@@ -39,7 +39,7 @@ class CrossEncoderModel:
     """A local cross-encoder directory loaded once, lazily, offline; `probabilities` batches every pair."""
 
     def __init__(self, path: str | Path, device: str = "cpu", max_length: int | None = None,
-                 batch_size: int = 32, backend: str = "torch") -> None:
+                 batch_size: int = 32, backend: str = "torch", precision: str = "float32") -> None:
         self.path = Path(path)
         if not (self.path / "config.json").is_file():
             raise ConfigError(f"{str(self.path)!r} is not a cross-encoder model directory (no config.json): point "
@@ -48,6 +48,8 @@ class CrossEncoderModel:
         self.max_length = max_length
         self.batch_size = batch_size
         self.backend = backend
+        # int8 applies to the onnx backend only; torch always computes in float32.
+        self.precision = precision
         self._lock = threading.Lock()
 
     @cached_property
@@ -55,7 +57,7 @@ class CrossEncoderModel:
         from qa.cross_onnx import OnnxCrossEncoder
 
         with self._lock:
-            return OnnxCrossEncoder(self.path, self.max_length)
+            return OnnxCrossEncoder(self.path, self.max_length, int8=self.precision == "int8")
 
     @cached_property
     def model(self) -> Any:

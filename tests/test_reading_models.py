@@ -175,8 +175,44 @@ def test_the_onnx_backend_scores_as_torch_does(reader, verifier, tmp_path):
         OnnxCrossEncoder(tmp_path)
 
 
+def test_the_int8_graph_ranks_the_hand_made_details_as_float32_does(reader, verifier, tmp_path, monkeypatch):
+    import shutil
+
+    from qa import cross_onnx
+
+    # Quantised once from the float32 export and cached beside it; on these clear cases decisions do not move.
+    fast = AnswerReader(bundled_reading_model("answer-reader"), backend="onnx", precision="int8")
+    fast.onnx = cross_onnx.OnnxCrossEncoder(fast.path, cache_dir=tmp_path / "onnx", int8=True)
+    assert fast.onnx.graph.name == "model-int8.onnx" and (fast.onnx.graph.parent / "model.onnx").is_file()
+    for question in ("How much will the harbour wall repairs cost?", "How did the Dunmore councillors vote on the "
+                     "harbour plan?", "When are the Dunmore harbour repairs due to start?"):
+        ranked, probs = _rank(fast, question)
+        exact_ranked, exact_probs = _rank(reader, question)
+        assert ranked[0] == exact_ranked[0], question
+        assert probs[0] == pytest.approx(exact_probs[0], abs=0.2), question
+        threshold = ReadingSettings().reader_threshold
+        assert (probs[0] >= threshold) == (exact_probs[0] >= threshold), (question, probs[0], exact_probs[0])
+    claims = ["The plan passed by nine votes to three following a debate of two hours.",
+              "Councillors voted against the harbour plan after a two-hour debate.",
+              "Mayor Brendan Toal said the repairs will cost 2.4 million euros and start in April."]
+    fast_verifier = CitationVerifier(bundled_reading_model("citation-verifier"), backend="onnx", precision="int8")
+    pairs = [(EVIDENCE, c) for c in claims]
+    assert fast_verifier.probabilities(pairs) == pytest.approx(verifier.probabilities(pairs), abs=0.2)
+    # An int8 graph that strays from float32 is refused with the setting that avoids it, and not cached.
+    other = tmp_path / "other"
+    shutil.copytree(tmp_path / "onnx", other)
+    for graph in other.glob("*/model-int8.onnx"):
+        graph.unlink()
+    monkeypatch.setattr(cross_onnx, "_INT8_MAX_DIFF", -1.0)
+    with pytest.raises(ConfigError, match="NEWSDESK_READING_PRECISION=float32"):
+        cross_onnx.OnnxCrossEncoder(fast.path, cache_dir=other, int8=True)
+    assert not list(other.glob("*/model-int8.onnx"))
+
+
 def test_desks_read_with_the_onnx_backend_by_default(desk):
     assert desk.reader.backend == "onnx" and desk.verifier.backend == "onnx"
+    # float32 by default: int8 moves scores enough to answer near misses float32 refuses (README, stop 24).
+    assert desk.reader.precision == "float32" and desk.verifier.precision == "float32"
 
 
 @pytest.mark.parametrize(("claim", "flagged"), [
