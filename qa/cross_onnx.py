@@ -21,6 +21,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,7 @@ class OnnxCrossEncoder:
         graph = cached_export((cache_dir or default_cache_dir()) / key / "model.onnx", self._export, _FALLBACK)
         self.tok = self._tokenizer()
         if int8:
-            self._float_graph = graph
-            graph = cached_export(graph.parent / "model-int8.onnx", self._quantize, _INT8_FALLBACK)
+            graph = cached_export(graph.parent / "model-int8.onnx", partial(self._quantize, graph), _INT8_FALLBACK)
         self.graph = graph
         self.session = cpu_session(graph)
 
@@ -99,18 +99,17 @@ class OnnxCrossEncoder:
         groups = [g[i : i + batch_size] for g in length_groups(lengths, BATCH_COST_TOKENS["onnx"])
                   for i in range(0, len(g), batch_size)]
         for rows in groups:
-            ids, mask, types = OnnxEncoder.pad([encodings[i] for i in rows])
-            got = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+            got = self.session.run(None, self._feeds([encodings[i] for i in rows]))[0]
             out[rows] = np.asarray(got, dtype=np.float32).reshape(-1)
         return out
 
-    def _check_feeds(self) -> dict[str, np.ndarray]:
-        ids, mask, types = OnnxEncoder.pad(self.tok.encode_batch(list(_CHECK_PAIRS)))
-        return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+    @staticmethod
+    def _feeds(encodings: list[Any]) -> dict[str, np.ndarray]:
+        return dict(zip(_INPUTS, OnnxEncoder.pad(encodings), strict=True))
 
-    def _quantize(self, target: Path) -> None:
-        feeds = self._check_feeds()
-        expected = cpu_session(self._float_graph).run(None, feeds)[0]
+    def _quantize(self, source: Path, target: Path) -> None:
+        feeds = self._feeds(self.tok.encode_batch(list(_CHECK_PAIRS)))
+        expected = cpu_session(source).run(None, feeds)[0]
 
         def check(graph: Path) -> None:
             diff = float(np.abs(expected - cpu_session(graph).run(None, feeds)[0]).max())
@@ -118,7 +117,7 @@ class OnnxCrossEncoder:
                 raise ConfigError(f"The int8 graph of {str(self.path)!r} differs from float32 (logits by "
                                   f"{diff:.3f}): set {_INT8_FALLBACK}.")
 
-        quantize_int8(self._float_graph, target, check)
+        quantize_int8(source, target, check)
 
     def _export(self, target: Path) -> None:
         import torch
