@@ -80,6 +80,18 @@ class ReadingSettings(_Group):
         "retrieved passages, title and source) never mentions a name the question asks about: a near miss about "
         "another person or place. 0 refuses outright, 1 does not look.",
     )
+    missing_pin_factor: float = Field(
+        default=0.35, ge=0, le=1,
+        description="The same for a year, ordinal or numbered name the question is pinned to (\"in 2022\", \"season "
+        "5\", \"Q3\") that the article it would answer from never gives, in its passages, title or date: a near "
+        "miss about another edition. 0 refuses outright, 1 does not look.",
+    )
+    missing_kind_factor: float = Field(
+        default=0.2, ge=0, le=1,
+        description="A sentence's reader probability counts this much towards whether anything answers when it "
+        "lacks the kind of answer asked for (a figure for \"how many\", a date for \"when\", a name for \"who\", "
+        "someone's words for \"what did X say\"). 1 does not look.",
+    )
     device: str = Field(default="cpu", description="Torch device of the reading models (the torch backend).")
     backend: Literal["onnx", "torch"] = Field(
         default="onnx",

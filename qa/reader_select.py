@@ -18,6 +18,7 @@ from core.settings import ReadingSettings
 from core.types import Passage
 from index.bm25 import terms
 from qa.coverage import unmentioned
+from qa.evidence import answer_kind, holds_kind, pinned, pins
 from qa.sentences import without_dateline
 
 # A heading or caption ("'Water gushed in'", "Photos: the flood") is a line without a sentence's full stop.
@@ -77,18 +78,26 @@ def _spans(c: Any, passages: Sequence[Passage], cands: list[Any]) -> tuple[int, 
 def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSettings, limit: int,
            question: str = "") -> list[Any]:
     """Nothing when the reader believes no candidate answers; else the best and the runners-up close to it. Where
-    the article it would answer from never mentions a name the question asks about, the reader's belief is scaled
-    down first: a near miss about another person or place (bench/calibrate-style sweeps chose a scale, not a veto,
-    because RGB's snippets often leave out the product or prize the question names)."""
+    the article it would answer from never mentions a name the question asks about, or never gives the year or
+    numbered name it is pinned to, the reader's belief is scaled down first: a near miss about another person,
+    place or edition (bench/calibrate-style sweeps chose a scale, not a veto, because RGB's snippets often leave
+    out the product or prize the question names). A sentence without the kind of answer asked for (no figure for
+    "how many") counts for less towards that belief: the reader, reading for topic, is often sure of it."""
     if not ranked:
         return []
     best = ranked[0]
     lead = passages[best.passage].chunk.article_id
-    belief = max(c.prob for c in ranked)
-    if question and settings.missing_name_factor < 1 and belief >= settings.reader_threshold:
+    kind = answer_kind(question) if question and settings.missing_kind_factor < 1 else None
+    belief = max(c.prob * (1.0 if holds_kind(kind, c.text, question) else settings.missing_kind_factor)
+                 for c in ranked)
+    if question and belief >= settings.reader_threshold:
         chunks = [p.chunk for p in passages if p.chunk.article_id == lead]
-        if unmentioned(question, [t for c in chunks for t in (c.title, c.source, c.text)]):
+        texts = [t for c in chunks for t in (c.title, c.source, c.text)]
+        if settings.missing_name_factor < 1 and unmentioned(question, texts):
             belief *= settings.missing_name_factor
+        asked = pins(question) if settings.missing_pin_factor < 1 else set()
+        if asked and pinned(asked, " ".join(texts + [c.published or "" for c in chunks])) < 1:
+            belief *= settings.missing_pin_factor
     if belief < settings.reader_threshold:
         return []
     chosen = [best]

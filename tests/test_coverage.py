@@ -59,3 +59,49 @@ def test_a_missing_name_scales_the_readers_belief(question, prob, answered):
     assert bool(select(ranked, passages, settings, 3, question=question)) is answered
     off = settings.model_copy(update={"missing_name_factor": 1.0})
     assert select(ranked, passages, off, 3, question=question)  # 1: the names are not looked up
+
+
+def _one(text: str, prob: float, published: str | None = None) -> tuple[list, list]:
+    from core.types import Chunk, Passage
+    from qa.extractive import Candidate
+
+    chunk = Chunk(id="b:0000", article_id="b", position=0, text=text, title="Harbour festival returns",
+                  source="Harrowgate Wire", published=published)
+    return [Candidate(0, 0, len(text), text, score=1.0, prob=prob)], [Passage(chunk=chunk, score=1.0)]
+
+
+FESTIVAL = "The harbour festival drew 41,000 visitors over three days, organisers said on Sunday."
+
+
+@pytest.mark.parametrize(("question", "published", "answered"), [
+    ("How many visitors did the 2024 harbour festival draw?", "2024-08-12", True),  # the year is the article's date
+    ("How many visitors did the 2023 harbour festival draw?", "2024-08-12", False),  # another edition
+    ("How many visitors did the harbour festival draw in week 2?", None, False),  # a numbered part never given
+    ("How many visitors did the harbour festival draw?", None, True),  # pinned to nothing
+])
+def test_an_edition_the_article_never_gives_scales_the_readers_belief(question, published, answered):
+    from core.settings import ReadingSettings
+    from qa.reader_select import select
+
+    settings = ReadingSettings(reader_threshold=0.1, missing_pin_factor=0.35)
+    ranked, passages = _one(FESTIVAL, 0.2, published)
+    assert bool(select(ranked, passages, settings, 3, question=question)) is answered
+    off = settings.model_copy(update={"missing_pin_factor": 1.0})
+    assert select(ranked, passages, off, 3, question=question)
+
+
+@pytest.mark.parametrize(("question", "answered"), [
+    ("How many visitors did the harbour festival draw?", True),  # a figure, as asked
+    ("When did the harbour festival open?", True),  # "Sunday" is a date
+    ("Who opened the harbour festival?", False),  # no name beyond the question's own words
+    ("What did the mayor say about the harbour festival?", True),  # "organisers said": someone's words
+])
+def test_a_sentence_without_the_kind_of_answer_asked_for_counts_less(question, answered):
+    from core.settings import ReadingSettings
+    from qa.reader_select import select
+
+    settings = ReadingSettings(reader_threshold=0.1, missing_kind_factor=0.2, missing_name_factor=1.0)
+    ranked, passages = _one(FESTIVAL, 0.3)
+    assert bool(select(ranked, passages, settings, 3, question=question)) is answered
+    off = settings.model_copy(update={"missing_kind_factor": 1.0})
+    assert select(ranked, passages, off, 3, question=question)
