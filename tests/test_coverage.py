@@ -36,12 +36,14 @@ def test_names_the_article_holds_are_not(question):
     assert unmentioned(question, ARTICLE) == []
 
 
-def _ranked(prob: float) -> tuple[list, list]:
+def _ranked(prob: float, text: str = ARTICLE[2], title: str = ARTICLE[0], published: str | None = None
+            ) -> tuple[list, list]:
+    """One candidate sentence, the only sentence of its article's one retrieved passage."""
     from core.types import Chunk, Passage
     from qa.extractive import Candidate
 
-    text = ARTICLE[2]
-    chunk = Chunk(id="a:0000", article_id="a", position=0, text=text, title=ARTICLE[0], source=ARTICLE[1])
+    chunk = Chunk(id="a:0000", article_id="a", position=0, text=text, title=title, source=ARTICLE[1],
+                  published=published)
     return [Candidate(0, 0, len(text), text, score=1.0, prob=prob)], [Passage(chunk=chunk, score=1.0)]
 
 
@@ -61,16 +63,8 @@ def test_a_missing_name_scales_the_readers_belief(question, prob, answered):
     assert select(ranked, passages, off, 3, question=question)  # 1: the names are not looked up
 
 
-def _one(text: str, prob: float, published: str | None = None) -> tuple[list, list]:
-    from core.types import Chunk, Passage
-    from qa.extractive import Candidate
-
-    chunk = Chunk(id="b:0000", article_id="b", position=0, text=text, title="Harbour festival returns",
-                  source="Harrowgate Wire", published=published)
-    return [Candidate(0, 0, len(text), text, score=1.0, prob=prob)], [Passage(chunk=chunk, score=1.0)]
-
-
 FESTIVAL = "The harbour festival drew 41,000 visitors over three days, organisers said on Sunday."
+FESTIVAL_TITLE = "Harbour festival returns"
 
 
 @pytest.mark.parametrize(("question", "published", "answered"), [
@@ -84,7 +78,7 @@ def test_an_edition_the_article_never_gives_scales_the_readers_belief(question, 
     from qa.reader_select import select
 
     settings = ReadingSettings(reader_threshold=0.1, missing_pin_factor=0.35)
-    ranked, passages = _one(FESTIVAL, 0.2, published)
+    ranked, passages = _ranked(0.2, FESTIVAL, FESTIVAL_TITLE, published)
     assert bool(select(ranked, passages, settings, 3, question=question)) is answered
     off = settings.model_copy(update={"missing_pin_factor": 1.0})
     assert select(ranked, passages, off, 3, question=question)
@@ -101,7 +95,7 @@ def test_a_sentence_without_the_kind_of_answer_asked_for_counts_less(question, a
     from qa.reader_select import select
 
     settings = ReadingSettings(reader_threshold=0.1, missing_kind_factor=0.2, missing_name_factor=1.0)
-    ranked, passages = _one(FESTIVAL, 0.3)
+    ranked, passages = _ranked(0.3, FESTIVAL, FESTIVAL_TITLE)
     assert bool(select(ranked, passages, settings, 3, question=question)) is answered
     off = settings.model_copy(update={"missing_kind_factor": 1.0})
     assert select(ranked, passages, off, 3, question=question)
