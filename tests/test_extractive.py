@@ -1,7 +1,8 @@
 from core.settings import AnswerSettings
 from core.types import Chunk, Passage
-from qa.extractive import ExtractiveAnswerer, continues_quote, question_names
+from qa.extractive import ExtractiveAnswerer, question_names
 from qa.prompts import REFUSAL
+from qa.quotes import continues_quote
 
 
 def _passage(text: str, article: str = "art1", position: int = 0, title: str = "Summit news") -> Passage:

@@ -127,7 +127,7 @@ def test_asked_for_someones_words_the_quote_after_the_sentence_naming_them_is_in
 
 
 def test_asked_for_words_an_answer_grows_by_the_quotation_after_the_sentence_naming_the_speaker():
-    from qa.extractive import carries_words
+    from qa.quotes import carries_words
 
     naming = "The slow pace worries people working in relief, among them Ines Maro, who coordinates volunteers."
     quote = "\u201cThis is a stopgap for a problem that will last for years.\u201d"
@@ -135,3 +135,34 @@ def test_asked_for_words_an_answer_grows_by_the_quotation_after_the_sentence_nam
     assert not carries_words(naming, quote, None)  # not asked for anyone's words: the answer stays short
     assert not carries_words(naming, "The regional governor said the roads would reopen.", "quote")
     assert not carries_words(naming, "'90s-era pumps failed again on Tuesday.", "quote")  # an apostrophe, no quote
+
+
+WAITING = """Waiting lists for hospital treatment reach record length
+
+DUBLIN, March 3 - The number of people waiting for hospital treatment rose to a record 640,000 in February, the \
+National Waiting List Office said on Monday.
+
+Hip and knee operations had the longest waits, with some patients waiting more than two years.
+
+\u201cThis is not a story of hospitals slowing down. Our surgeons operated on more patients last year than in any \
+year before, and demand is simply running ahead of them,\u201d said Dr. Niamh Kearney, chief executive of the office.
+
+Patient groups said the figures showed the need for a new hospital in the midlands.
+
+\u201cPeople are waiting in pain for years,\u201d said Orla Brady of the Patients' Alliance.
+
+The health minister said extra funding for weekend clinics would be announced in April.
+"""
+
+
+def test_a_quotation_that_opens_before_the_sentence_naming_its_speaker_is_answered_whole(desk, tmp_path):
+    folder = tmp_path / "waiting"
+    folder.mkdir()
+    (folder / "waiting-lists.txt").write_text(WAITING, encoding="utf-8")
+    assert desk.ingest([folder]).ok
+    answer = desk.ask("What did Niamh Kearney say about the waiting lists?")
+    assert not answer.refused
+    # The reader picks the quote's second sentence, which names her; her words open one sentence before it.
+    assert answer.sentences[0].text.startswith("\u201cThis is not a story"), answer.answer
+    assert "said Dr. Niamh Kearney" in answer.sentences[1].text
+    assert "Orla Brady" not in answer.answer
