@@ -14,22 +14,25 @@ from index.bm25 import terms
 
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# A follow-up opens with a conjunction ("And what did the councillor say?") and asks for the same kinds.
+_LEAD = r"^\s*(?:(?:and|but|so|then)\s+)?"
 _KIND_QUOTE = re.compile(
-    r"^\s*(?:how|what)\s+(?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|warn|describe|react|respond|"
+    _LEAD + r"(?:how|what)\s+(?:did|does|do|has|have|had|will|would)\b.*\b(?:say|said|warn|describe|react|respond|"
     r"sum\s+up|characteri[sz]e|call|tell|told|argue|claim|predict|promise|admit|explain|joke|quip|write|put\s+it|"
-    r"make)\b|^\s*according\s+to\b|\bwhat\s+(?:\w+\s+)?(?:point|joke|quip|words|warning|message|argument|promise|"
-    r"advice)\s+did\b|\bin\s+(?:his|her|their)\s+(?:own\s+)?words\b", re.IGNORECASE)
+    r"make)\b|" + _LEAD + r"according\s+to\b|\bwhat\s+(?:\w+\s+)?(?:point|joke|quip|words|warning|message|"
+    r"argument|promise|advice)\s+did\b|\bin\s+(?:his|her|their)\s+(?:own\s+)?words\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\u201c\u201d\"]|\b(?:said|says|told|tells|added|adds|warned|wrote|argued|explained|noted|"
                      r"according\s+to)\b", re.IGNORECASE)
-_KIND_DATE = re.compile(r"^\s*when\b|\b(?:what|which)\s+(?:date|year|day|month|time)\b|\b(?:release|premiere|launch|"
-                        r"air|opening)\s+date\b|\bon\s+what\s+date\b|\bin\s+what\s+year\b", re.IGNORECASE)
+_KIND_DATE = re.compile(_LEAD + r"when\b|\b(?:what|which)\s+(?:date|year|day|month|time)\b|\b(?:release|premiere|"
+                        r"launch|air|opening)\s+date\b|\bon\s+what\s+date\b|\bin\s+what\s+year\b", re.IGNORECASE)
 _KIND_NUMBER = re.compile(r"\bhow\s+(?:many|much|long|old|far|big|tall|large)\b|\bwhat\s+(?:percentage|percent|share|"
                           r"number|amount|score|price|proportion|fraction|margin|revenue|total)\b|\bwhat\s+was\s+"
                           r"the\s+(?:final\s+)?(?:score|margin|revenue|toll|tally|total)\b|\bby\s+how\s+much\b|"
-                          r"^\s*what\b.*\b(?:revenue|percentage|population|salary|price|cost|death\s+toll)\b",
+                          + _LEAD + r"what\b.*\b(?:revenue|percentage|population|salary|price|cost|death\s+toll)\b",
                           re.IGNORECASE)
-_KIND_NAME = re.compile(r"\blocation\b|^\s*(?:who|whom|whose|where)\b|\bwhich\s+(?!date|year|day|month|time)\w+|"
-                        r"\bwhat\s+(?:is|was)\s+the\s+name\b|\bwho\s+(?:is|was|were|will)\b|\bwhere\b", re.IGNORECASE)
+_KIND_NAME = re.compile(r"\blocation\b|" + _LEAD + r"(?:who|whom|whose|where)\b|\bwhich\s+(?!date|year|day|month|"
+                        r"time)\w+|\bwhat\s+(?:is|was)\s+the\s+name\b|\bwho\s+(?:is|was|were|will)\b|\bwhere\b",
+                        re.IGNORECASE)
 _DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b|"
                    rf"\b{_MONTH}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
                    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE)

@@ -47,6 +47,7 @@ class Candidate:
     score: float = 0.0
     index: int = 0  # sentence number within its chunk (the sentence cache's key)
     prob: float = 0.0  # the reader's probability that it answers, when a reader read it
+    previous: str = ""  # the sentence before it in its chunk, as the reader read it
 
 
 def _name_score(names: Sequence[str], text: str) -> float:

@@ -72,3 +72,42 @@ def quote_opening(sentence: str, before: Sequence[str]) -> int:
         if any(m in previous for m in _MARKS):
             return 0
     return 0
+
+
+# A speaker named next to the verb of speech: "Mayor Brendan Toal said", "said Dr. Niamh Kearney", "Siobhan
+# Kehoe, the union's general secretary, said", "according to Placer.ai". A role alone ("the minister said") names
+# nobody and is left unknown.
+_NAME = r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w'\u2019-]+"
+_VERB = rf"(?:{_SPEECH}|told|tells)"
+_NAMED_BEFORE = re.compile(rf"({_NAME})(?:\s+of\s+(?:the\s+)?{_NAME})?(?:,[^,\u201c\u201d\"]{{1,80}},)?\s+(?:also\s+)?"
+                           rf"{_VERB}\b")
+_NAMED_AFTER = re.compile(rf"\b(?:{_SPEECH}|according to)\s+({_NAME})")
+_TITLES = {"mr", "mrs", "ms", "dr", "prof", "mayor", "minister", "president", "chief", "sir", "dame", "judge"}
+_PRONOUNS = {"i", "we", "you", "he", "she", "it", "they", "this", "that", "these", "those"}
+
+
+def _surname(name: str) -> str:
+    return name.split()[-1].strip(".'\u2019").lower()
+
+
+def named_speaker(sentence: str) -> str | None:
+    """The surname of the person the sentence says is speaking, when it names one next to a verb of speech."""
+    for pattern in (_NAMED_BEFORE, _NAMED_AFTER):
+        for m in pattern.finditer(sentence):
+            words = [w for w in m.group(1).split() if w.lower().strip(".") not in _TITLES | _PRONOUNS]
+            # A sentence's or quotation's first word is capitalised anyway ("Officials said", "“They told
+            # us"): one such word names nobody.
+            opening = not sentence[: m.start(1)].strip(" " + "".join(_OPEN_QUOTE))
+            if words and not (len(words) == 1 and opening):
+                return _surname(" ".join(words))
+    return None
+
+
+def speaker(sentence: str, previous: str = "") -> str | None:
+    """Who speaks in `sentence`: named in it, or, for a quotation or a "she said", named in the sentence before."""
+    named = named_speaker(sentence)
+    if named or not previous:
+        return named
+    if _ATTRIBUTED_TO_PRONOUN.search(sentence) or sentence.lstrip().startswith(_OPENS_QUOTE):
+        return named_speaker(previous)
+    return None

@@ -19,6 +19,7 @@ from core.types import Passage
 from index.bm25 import terms
 from qa.coverage import unmentioned
 from qa.evidence import answer_kind, holds_kind, pinned, pins
+from qa.quotes import speaker
 from qa.sentences import without_dateline
 
 # A heading or caption ("'Water gushed in'", "Photos: the flood") is a line without a sentence's full stop.
@@ -43,6 +44,7 @@ def read(reader: Any, settings: ReadingSettings, question: str, passages: Sequen
         chunk = passages[c.passage].chunk
         spans = _spans(c, passages, cands)
         previous = without_dateline(chunk.text[spans[0] : spans[1]]) if spans else ""
+        c.previous = previous
         texts.append((_window(without_dateline(c.text), question), previous, chunk.title or ""))
     probs = reader.score(question, texts)
     top = max(c.score for c in pool) or 1.0
@@ -101,12 +103,17 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     if belief < settings.reader_threshold:
         return []
     chosen = [best]
+    # Asked for someone's words, the answer is one speaker's: a runner-up quoting another named person (the
+    # mayor beside the opposition councillor asked about) is left out, unless the question names them too.
+    own = speaker(best.text, best.previous) if answer_kind(question) == "quote" else None
     for c in ranked[1:]:
         if len(chosen) >= limit:
             break
         same = passages[c.passage].chunk.article_id == lead
         ratio = settings.runner_up_ratio if same else settings.other_article_ratio
         believed = c.prob >= settings.runner_up_belief * best.prob
-        if c.score >= ratio * best.score and believed and all(c.text != o.text for o in chosen):
+        theirs = speaker(c.text, c.previous) if own else None
+        other = bool(theirs and theirs != own and theirs not in question.lower())
+        if c.score >= ratio * best.score and believed and not other and all(c.text != o.text for o in chosen):
             chosen.append(c)
     return chosen

@@ -99,3 +99,28 @@ def test_a_sentence_without_the_kind_of_answer_asked_for_counts_less(question, a
     assert bool(select(ranked, passages, settings, 3, question=question)) is answered
     off = settings.model_copy(update={"missing_kind_factor": 1.0})
     assert select(ranked, passages, off, 3, question=question)
+
+
+def test_asked_for_someones_words_runners_up_quoting_another_named_person_are_left_out():
+    from core.settings import ReadingSettings
+    from core.types import Chunk, Passage
+    from qa.extractive import Candidate
+    from qa.reader_select import select
+
+    sentences = ["Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.",
+                 "\u201cThe terminal floods every spring and nobody has costed it,\u201d she said.",
+                 "\u201cWe cannot leave the fishing fleet exposed for another winter,\u201d Mayor Brendan Toal said."]
+    text = " ".join(sentences)
+    chunk = Chunk(id="h:0000", article_id="h", position=0, text=text, title="Harbour repairs approved")
+    ranked = [Candidate(0, 0, len(s), s, score=1.0 - 0.1 * i, prob=0.9 - 0.05 * i, index=i,
+                        previous=sentences[i - 1] if i else "") for i, s in enumerate(sentences)]
+    passages = [Passage(chunk=chunk, score=1.0)]
+    settings = ReadingSettings(reader_threshold=0.1)
+
+    def chosen(question: str) -> list[str]:
+        return [c.text for c in select(ranked, passages, settings, 3, question=question)]
+
+    assert chosen("What did the opposition councillor say about the harbour?") == sentences[:2]
+    # Named in the question, the other speaker is asked about too; not asked for words, no speaker is checked.
+    assert chosen("What did Ruth Aherne and Mayor Toal say about the harbour?") == sentences
+    assert chosen("Which part of the harbour plan was criticised?") == sentences

@@ -57,3 +57,13 @@ def test_a_sentence_that_asks_answers_nothing():
     assert is_question("Who directed Titanic and Avatar?")
     assert is_question("\u201cWhat do we do when another disaster hits?\u201d")
     assert not is_question("He asked who had directed it.")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("And what did the opposition councillor say?", "quote"),
+    ("But when did the ferry resume?", "date"),
+    ("So how many were rescued?", "number"),
+    ("And who replaced him?", "name"),
+])
+def test_a_follow_up_opening_with_a_conjunction_asks_for_the_same_kind(question, kind):
+    assert answer_kind(question) == kind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.quotes import QUOTE_REACH, closes_earlier_quote, opens_quote, quote_opening
+from qa.quotes import QUOTE_REACH, closes_earlier_quote, named_speaker, opens_quote, quote_opening, speaker
 
 OPENS_CURLY = "\u201cThe lists are not growing because hospitals are doing less."
 MIDDLE = "Waiting is longest for hips and knees."
@@ -48,3 +48,23 @@ def test_no_opening_when_it_is_out_of_reach_or_the_marks_do_not_pair_up():
     assert quote_opening(CLOSES_CURLY, ["\u201cA whole quote,\u201d she said.", OPENS_CURLY]) == 0
     assert quote_opening(OPENS_CURLY, [MIDDLE]) == 0  # it closes nothing
     assert quote_opening(MIDDLE, [OPENS_CURLY]) == 0
+
+
+@pytest.mark.parametrize(("sentence", "who"), [
+    ("\u201cWe cannot leave the fleet exposed,\u201d Mayor Brendan Toal said.", "toal"),
+    ("Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.", "aherne"),
+    ("They are doing more than ever,\u201d said Dr. Niamh Kearney, chief executive of the office.", "kearney"),
+    ("Siobhan Kehoe, the union's general secretary, said the offer \"did nothing about staffing\".", "kehoe"),
+    ("Officials said the road was closed.", None),  # a capitalised first word names nobody
+    ("The minister said the plan would go ahead.", None),  # a role alone is not a name
+    ("The council voted 9 to 3 after a two-hour debate.", None),
+])
+def test_the_speaker_named_next_to_the_verb_of_speech(sentence, who):
+    assert named_speaker(sentence) == who
+
+
+def test_a_quotation_or_a_she_said_takes_its_speaker_from_the_sentence_before():
+    naming = "Opposition councillor Ruth Aherne said the plan ignored the ferry terminal."
+    assert speaker("\u201cThe terminal floods every spring,\u201d she said.", naming) == "aherne"
+    assert speaker("\u201cNobody has costed it.\u201d", naming) == "aherne"
+    assert speaker("The council voted 9 to 3.", naming) is None  # nobody's words: no speaker carried over

@@ -46,13 +46,12 @@ def test_the_answer_is_the_detail_asked_for_in_one_or_two_sentences(harbour_desk
     assert all(s.supported and s.reason for s in answer.sentences)
 
 
-@pytest.mark.xfail(strict=True, reason="known limit of the shipped reader (tests/test_reading_models.py): it ranks "
-                   "the mayor's quote beside the opposition councillor's")
 def test_a_follow_up_about_another_person_answers_about_that_person(harbour_desk):
     from qa.chain import Turn
 
     first = harbour_desk.ask("What did Mayor Brendan Toal say about the harbour?")
     assert "fishing fleet" in first.answer
+    assert "Aherne" not in first.answer  # the mayor's words only, not the councillor's beside them
     turn = Turn(question=first.question, answer=first.answer, query=first.query)
     second = harbour_desk.ask("And what did the opposition councillor say?", history=[turn])
     assert "ferry terminal" in second.answer or "terminal floods" in second.answer, second.answer
