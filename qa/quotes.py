@@ -75,15 +75,16 @@ def quote_opening(sentence: str, before: Sequence[str]) -> int:
 
 
 # A speaker named next to the verb of speech: "Mayor Brendan Toal said", "said Dr. Niamh Kearney", "Siobhan
-# Kehoe, the union's general secretary, said", "according to Placer.ai". A role alone ("the minister said") names
-# nobody and is left unknown.
+# Kehoe, the union's general secretary, said", "Guterres on Tuesday warned", "according to Placer.ai". A role
+# alone ("the minister said") names nobody and is left unknown.
 _NAME = r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w'\u2019-]+"
 _VERB = rf"(?:{_SPEECH}|told|tells)"
-_NAMED_BEFORE = re.compile(rf"({_NAME})(?:\s+of\s+(?:the\s+)?{_NAME})?(?:,[^,\u201c\u201d\"]{{1,80}},)?\s+(?:also\s+)?"
-                           rf"{_VERB}\b")
+_NAMED_BEFORE = re.compile(rf"({_NAME})(?:\s+of\s+(?:the\s+)?{_NAME})?(?:,[^,\u201c\u201d\"]{{1,80}},)?"
+                           rf"(?:\s+(?:on|last|this)\s+\w+)?\s+(?:also\s+)?{_VERB}\b")
 _NAMED_AFTER = re.compile(rf"\b(?:{_SPEECH}|according to)\s+({_NAME})")
 _TITLES = {"mr", "mrs", "ms", "dr", "prof", "mayor", "minister", "president", "chief", "sir", "dame", "judge"}
-_PRONOUNS = {"i", "we", "you", "he", "she", "it", "they", "this", "that", "these", "those"}
+_NOT_NAMES = {"i", "we", "you", "he", "she", "it", "they", "this", "that", "these", "those", "monday", "tuesday",
+              "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
 
 
 def _surname(name: str) -> str:
@@ -94,7 +95,7 @@ def named_speaker(sentence: str) -> str | None:
     """The surname of the person the sentence says is speaking, when it names one next to a verb of speech."""
     for pattern in (_NAMED_BEFORE, _NAMED_AFTER):
         for m in pattern.finditer(sentence):
-            words = [w for w in m.group(1).split() if w.lower().strip(".") not in _TITLES | _PRONOUNS]
+            words = [w for w in m.group(1).split() if w.lower().strip(".") not in _TITLES | _NOT_NAMES]
             # A sentence's or quotation's first word is capitalised anyway ("Officials said", "“They told
             # us"): one such word names nobody.
             opening = not sentence[: m.start(1)].strip(" " + "".join(_OPEN_QUOTE))

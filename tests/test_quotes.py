@@ -55,7 +55,9 @@ def test_no_opening_when_it_is_out_of_reach_or_the_marks_do_not_pair_up():
     ("Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.", "aherne"),
     ("They are doing more than ever,\u201d said Dr. Niamh Kearney, chief executive of the office.", "kearney"),
     ("Siobhan Kehoe, the union's general secretary, said the offer \"did nothing about staffing\".", "kehoe"),
+    ("UN Secretary-General Antonio Guterres on Tuesday warned that the world was sleepwalking.", "guterres"),
     ("Officials said the road was closed.", None),  # a capitalised first word names nobody
+    ("The council on Tuesday said it would vote on the plan.", None),
     ("The minister said the plan would go ahead.", None),  # a role alone is not a name
     ("The council voted 9 to 3 after a two-hour debate.", None),
 ])
