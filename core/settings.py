@@ -87,9 +87,9 @@ class RetrievalSettings(_Group):
         description="Sentences the 'sentences' re-ranker embeds per question, the best by words and names (0 = all).",
     )
     followup_articles: int = Field(
-        default=2, ge=0,
-        description="A follow-up is answered from the articles the last answer cited and the first this many of "
-        "its retrieval (0 = every retrieved article).",
+        default=1, ge=0,
+        description="A follow-up is answered from the articles the last answer cited (or, given as text, holds) "
+        "and the first this many of its retrieval (0 = every retrieved article).",
     )
 
 

@@ -9,7 +9,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import BaseModel, Field
 
 from core.types import Answer, Filters, Passage
-from qa.followup import Rewrite, carry_context
+from qa.followup import Rewrite, carry_context, story_of
 from qa.injection import withhold_instructions
 from qa.retrieve import HybridRetriever
 
@@ -59,7 +59,8 @@ def retrieve_step(retriever: HybridRetriever, rewrite: Rewriter | None = carry_c
         # Before any answerer sees them: paragraphs that try to instruct the assistant are withheld.
         passages = withhold_instructions(passages)
         if step.carried:
-            passages = in_story(passages, prefer, retriever.settings.followup_articles)
+            story = prefer or story_of(request.history[-1].answer, passages)
+            passages = in_story(passages, story, retriever.settings.followup_articles)
         return Retrieved(request=request, query=step.query, focus=step.focus, passages=passages)
 
     return retrieve

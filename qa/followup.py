@@ -14,8 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from core.types import Passage
 from index.bm25 import terms
+from qa.cite import normalise
 from qa.prompts import REWRITE_SYSTEM, REWRITE_USER
+from qa.sentences import split_sentences
 
 _LEANING = {"he", "she", "him", "her", "his", "hers", "they", "them", "their", "theirs", "it", "its", "this", "that",
             "these", "those", "there", "then", "former", "latter", "same", "also", "else", "other"}
@@ -35,6 +38,8 @@ _CAPITALISED = re.compile(r"(?<![\w'\u2019])[A-Z][\w\u2019'.-]*(?:\s+(?:of|the|d
 _QUOTED = re.compile(r"[\u2018\u201c\"'][^\u2018\u2019\u201c\u201d\"]{1,40}[\u2019\u201d\"']")
 _MARKERS = re.compile(r"\[\d+\]")
 _SHORT = 5
+# Fewer words than this ("in 2019") are found in too many articles to tell the story.
+_STORY_WORDS = 3
 
 
 class Rewrite(BaseModel):
@@ -88,6 +93,20 @@ def carry_context(question: str, history: Sequence[Any]) -> Rewrite:
     words = {w.lower().strip("'\u2019") for w in _WORD.findall(question)}
     focus = " ".join([question, *carried[:3]]) if words & _POINTING else question
     return Rewrite(query=query, focus=focus, carried=True)
+
+
+def story_of(answer: str, passages: Sequence[Passage]) -> list[str]:
+    """The articles among `passages` that hold a sentence of `answer`, in their order. A turn given as plain text
+    (`ask --history`, the API, an evaluation set) names no cited articles; the article holding its answer is the
+    story the conversation is about."""
+    text = _MARKERS.sub(" ", answer)
+    wanted = [normalise(text[a:b]).strip(" .,;:!?\"'") for a, b in split_sentences(text)]
+    wanted = [w for w in wanted if len(w.split()) >= _STORY_WORDS]
+    out: list[str] = []
+    for p in passages:
+        if p.chunk.article_id not in out and any(w in normalise(p.chunk.text) for w in wanted):
+            out.append(p.chunk.article_id)
+    return out
 
 
 def format_history(history: Sequence[Any], turns: int = 3) -> str:

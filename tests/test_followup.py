@@ -125,3 +125,23 @@ def test_in_story_keeps_the_cited_articles_and_the_first_ones_retrieved():
     assert [p.chunk.article_id for p in in_story(passages, ["a"], 1)] == ["b", "b", "a"]
     assert [p.chunk.article_id for p in in_story(passages, [], 2)] == ["b", "b", "c"]
     assert in_story(passages, [], 0) == passages
+
+
+def test_the_story_of_a_turn_given_as_text_is_the_article_holding_its_answer():
+    from types import SimpleNamespace
+
+    from qa.followup import story_of
+
+    def passage(article: str, text: str) -> SimpleNamespace:
+        return SimpleNamespace(chunk=SimpleNamespace(article_id=article, text=text))
+
+    passages = [passage("trawlers", "The government said trawler owners would be paid in June."),
+                passage("rents", "Nurse Tomas Feeney said his rent had risen by 240 euros a month since 2023.\n\n"
+                                 "The government said its rental plan would cap rises at 2 percent."),
+                passage("rents", "Landlords said the cap was too low.")]
+    # Markers, case and curly quotes aside, a sentence of the answer is found in the article's text.
+    assert story_of("His rent had risen by 240 euros a month since 2023. [1]", passages) == ["rents"]
+    assert story_of("\u201cThe government said trawler owners would be paid in June\u201d [2]", passages) == [
+        "trawlers"]
+    assert story_of("In June. [1]", passages) == []  # too few words to tell one article from another
+    assert story_of("", passages) == []
