@@ -29,13 +29,18 @@ Opposition councillor Ruth Aherne said the plan ignored the ferry terminal.
 """
 
 
-@pytest.fixture
-def harbour_desk(desk, tmp_path):
+def _indexed(desk, tmp_path, filename: str, text: str):
+    """The desk with one article file indexed."""
     folder = tmp_path / "articles"
     folder.mkdir()
-    (folder / "dunmore-harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    (folder / filename).write_text(text, encoding="utf-8")
     assert desk.ingest([folder]).ok
     return desk
+
+
+@pytest.fixture
+def harbour_desk(desk, tmp_path):
+    return _indexed(desk, tmp_path, "dunmore-harbour.txt", HARBOUR)
 
 
 def test_the_answer_is_the_detail_asked_for_in_one_or_two_sentences(harbour_desk):
@@ -115,11 +120,8 @@ The regional governor said the roads would reopen within ten days.
 
 
 def test_asked_for_someones_words_the_quote_after_the_sentence_naming_them_is_in_the_answer(desk, tmp_path):
-    folder = tmp_path / "relief"
-    folder.mkdir()
-    (folder / "tessaly-aid.txt").write_text(RELIEF, encoding="utf-8")
-    assert desk.ingest([folder]).ok
-    answer = desk.ask("How did Ines Maro describe the aid effort in the Tessaly valley?")
+    relief = _indexed(desk, tmp_path, "tessaly-aid.txt", RELIEF)
+    answer = relief.ask("How did Ines Maro describe the aid effort in the Tessaly valley?")
     assert not answer.refused
     assert "stopgap" in answer.answer, answer.answer
     assert "regional governor" not in answer.answer
@@ -155,11 +157,8 @@ The health minister said extra funding for weekend clinics would be announced in
 
 
 def test_a_quotation_that_opens_before_the_sentence_naming_its_speaker_is_answered_whole(desk, tmp_path):
-    folder = tmp_path / "waiting"
-    folder.mkdir()
-    (folder / "waiting-lists.txt").write_text(WAITING, encoding="utf-8")
-    assert desk.ingest([folder]).ok
-    answer = desk.ask("What did Niamh Kearney say about the waiting lists?")
+    waiting = _indexed(desk, tmp_path, "waiting-lists.txt", WAITING)
+    answer = waiting.ask("What did Niamh Kearney say about the waiting lists?")
     assert not answer.refused
     # The reader picks the quote's second sentence, which names her; her words open one sentence before it.
     assert answer.sentences[0].text.startswith("\u201cThis is not a story"), answer.answer
