@@ -87,6 +87,9 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     "how many") counts for less towards that belief: the reader, reading for topic, is often sure of it."""
     if not ranked:
         return []
+    words = answer_kind(question) == "quote"
+    if words:
+        ranked = _asked_speaker_first(ranked, question, settings.runner_up_belief)
     best = ranked[0]
     lead = passages[best.passage].chunk.article_id
     kind = answer_kind(question) if question and settings.missing_kind_factor < 1 else None
@@ -105,7 +108,7 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     chosen = [best]
     # Asked for someone's words, the answer is one speaker's: a runner-up quoting another named person (the
     # mayor beside the opposition councillor asked about) is left out, unless the question names them too.
-    own = speaker(best.text, best.previous) if answer_kind(question) == "quote" else None
+    own = speaker(best.text, best.previous) if words else None
     for c in ranked[1:]:
         if len(chosen) >= limit:
             break
@@ -113,7 +116,26 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
         ratio = settings.runner_up_ratio if same else settings.other_article_ratio
         believed = c.prob >= settings.runner_up_belief * best.prob
         theirs = speaker(c.text, c.previous) if own else None
-        other = bool(theirs and theirs != own and theirs not in question.lower())
+        other = bool(theirs and theirs != own and not _named_in(theirs, question))
         if c.score >= ratio * best.score and believed and not other and all(c.text != o.text for o in chosen):
             chosen.append(c)
     return chosen
+
+
+def _named_in(surname: str, question: str) -> bool:
+    return re.search(rf"\b{re.escape(surname)}\b", question.lower()) is not None
+
+
+def _asked_speaker_first(ranked: list[Any], question: str, belief: float) -> list[Any]:
+    """Asked for a named person's words, a sentence of theirs goes first when the best one quotes someone else and
+    the reader believes theirs at least `belief` as much: the reader, reading for topic, often prefers another
+    speaker of the same story."""
+    best = ranked[0]
+    first = speaker(best.text, best.previous)
+    if first is None or _named_in(first, question):
+        return ranked
+    for c in ranked[1:]:
+        theirs = speaker(c.text, c.previous)
+        if theirs and _named_in(theirs, question) and c.prob >= belief * best.prob:
+            return [c, *(o for o in ranked if o is not c)]
+    return ranked
