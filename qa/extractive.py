@@ -251,8 +251,11 @@ def _openings(chosen: list[Candidate], cands: list[Candidate]) -> list[Candidate
     taken = {id(c) for c in chosen}
     extra: list[Candidate] = []
     for cand in chosen:
-        before = [at.get((cand.passage, cand.index - k)) for k in range(1, QUOTE_REACH + 1)]
-        before = before[: next((k for k, b in enumerate(before) if b is None), len(before))]
+        before: list[Candidate] = []
+        for k in range(1, QUOTE_REACH + 1):
+            if (earlier := at.get((cand.passage, cand.index - k))) is None:
+                break  # the chunk's first sentence
+            before.append(earlier)
         for previous in before[: quote_opening(cand.text, [b.text for b in before])]:
             if id(previous) not in taken:
                 taken.add(id(previous))

@@ -103,8 +103,11 @@ def story_of(answer: str, passages: Sequence[Passage]) -> list[str]:
     wanted = [normalise(text[a:b]).strip(" .,;:!?\"'") for a, b in split_sentences(text)]
     wanted = [w for w in wanted if len(w.split()) >= _STORY_WORDS]
     out: list[str] = []
-    for p in passages:
-        if p.chunk.article_id not in out and any(w in normalise(p.chunk.text) for w in wanted):
+    for p in passages if wanted else ():
+        if p.chunk.article_id in out:
+            continue
+        body = normalise(p.chunk.text)
+        if any(w in body for w in wanted):
             out.append(p.chunk.article_id)
     return out
 
