@@ -5,6 +5,10 @@ half wins twice and the other half goes unanswered. Split into parts, each part 
 statement a question opens with ("Adm. Linda Fagan was nominated in April 2022. How many ...?") and the phrase
 its first part opens with ("In the fifth season of 'The Crown', which actor ...") are context of every part, and
 a later part's pronouns ("... sentenced him") get the names of the parts before it.
+
+The reader reads a part without the statement it opens with (`asked_part`): it was trained on questions alone, and
+given "Adm. Linda Fagan was nominated in April 2022. How many years of service did she have?" it is surest of the
+sentence reporting the nomination, the statement's echo, over the one giving the years.
 """
 
 from __future__ import annotations
@@ -45,3 +49,18 @@ def split_compound(question: str) -> list[str]:
         known += [n for n in names(piece) if n not in known]
         parts.append(part.rstrip(" ?") + "?")
     return parts
+
+
+def asked_part(question: str, part: str) -> str:
+    """A part as the reader reads it: without the statement the user's question opens with (the shortlist and the
+    near-miss checks keep it as context); a pronoun pointing back to it gets the statement's names instead."""
+    text = " ".join(question.split())
+    sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
+    preface, part = " ".join(sentences[:-1]), " ".join(part.split())
+    if not preface or not part.startswith(preface):
+        return part
+    asked = part[len(preface):].strip()
+    if _POINTS_BACK.search(asked):
+        carried = [n for n in names(preface) if n.lower() not in asked.lower()]
+        asked = " ".join([asked.rstrip(" ?"), *carried[:2]]) + "?" if carried else asked
+    return asked

@@ -14,7 +14,7 @@ from core.types import Answer, Passage
 from index.bm25 import terms
 from index.clean import is_boilerplate
 from qa.answer import build_answer, refusal
-from qa.compound import split_compound
+from qa.compound import asked_part, split_compound
 from qa.coverage import QUESTION_WORDS, question_names
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
 from qa.quotes import QUOTE_REACH, carries_words, continues_quote, quote_opening
@@ -164,7 +164,8 @@ class ExtractiveAnswerer:
             self.score(part, passages, cands)
             if self.reader is not None:
                 # The fewest sentences that answer: one or two, one per part of a compound question.
-                picked = select(read(self.reader, self.reading, part, passages, cands), passages, self.reading,
+                ranked = read(self.reader, self.reading, asked_part(question, part), passages, cands)
+                picked = select(ranked, passages, self.reading,
                                 self.reading.answer_sentences if len(parts) == 1 else 1, question=part)
                 chosen += picked + _openings(picked, cands) + self._continuations(picked, cands, passages, part,
                                                                                   quotes_only=True)

@@ -2,7 +2,7 @@
 
 from core.settings import AnswerSettings
 from core.types import Chunk, Passage
-from qa.compound import split_compound
+from qa.compound import asked_part, split_compound
 from qa.extractive import ExtractiveAnswerer
 
 
@@ -16,6 +16,18 @@ def test_parts_share_the_opening_phrase_and_the_statement_before_the_question():
                            "and on what date did the Senate confirm her?")
     assert parts == ["Adm. Linda Fagan was nominated in April 2022. How many years of service did she have?",
                      "Adm. Linda Fagan was nominated in April 2022. on what date did the Senate confirm her?"]
+
+
+def test_the_reader_reads_a_part_without_the_statement_the_question_opens_with():
+    question = ("Adm. Linda Fagan was nominated in April 2022. How many years of service did she have, and on what "
+                "date did the Senate confirm her?")
+    first, second = (asked_part(question, p) for p in split_compound(question))
+    assert first.startswith("How many years of service did she have") and "Linda Fagan" in first
+    assert "nominated" not in first and "nominated" not in second
+    assert second.startswith("on what date did the Senate confirm her")
+    # Nothing to leave out: a question of one sentence, or a part that is not the question's (a rewritten follow-up).
+    assert asked_part("What did Le Drian say?", "What did Le Drian say?") == "What did Le Drian say?"
+    assert asked_part("She won. Who?", "Who won the Booker Prize?") == "Who won the Booker Prize?"
 
 
 def test_a_later_part_that_points_back_gets_the_names_before_it():

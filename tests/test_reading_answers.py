@@ -164,3 +164,23 @@ def test_a_quotation_that_opens_before_the_sentence_naming_its_speaker_is_answer
     assert answer.sentences[0].text.startswith("\u201cThis is not a story"), answer.answer
     assert "said Dr. Niamh Kearney" in answer.sentences[1].text
     assert "Orla Brady" not in answer.answer
+
+FERRY = """Kilrush ferry names its first woman captain
+
+KILRUSH, March 3 - Aoife Deasy was named on Monday as the first woman to command the Kilrush-Tarbert car ferry.
+
+Shannon Ferries announced the appointment at a short ceremony on the Kilrush pier, attended by the crew.
+
+Deasy has 22 years of experience at sea and served on cargo ships in the North Atlantic before joining the company.
+
+She will take command of the ferry on April 14, the company said.
+"""
+
+
+def test_a_question_opening_with_a_statement_is_read_without_it(desk, tmp_path):
+    ferry = _indexed(desk, tmp_path, "kilrush-ferry.txt", FERRY)
+    answer = ferry.ask("Aoife Deasy was named as the first woman to command the Kilrush ferry. How many years of "
+                       "experience at sea does she have?")
+    assert not answer.refused
+    # Read with its statement, the reader is surest of the sentence the statement echoes (her appointment).
+    assert "22 years" in answer.sentences[0].text, answer.answer
