@@ -7,8 +7,8 @@ its first part opens with ("In the fifth season of 'The Crown', which actor ..."
 a later part's pronouns ("... sentenced him") get the names of the parts before it.
 
 The reader reads a part without the statement it opens with (`asked_part`): it was trained on questions alone, and
-given "Adm. Linda Fagan was nominated in April 2022. How many years of service did she have?" it is surest of the
-sentence reporting the nomination, the statement's echo, over the one giving the years.
+given "Aoife Deasy was named the ferry's first woman captain. How many years at sea does she have?" it is surest
+of the sentence reporting the appointment, the statement's echo, over the one giving the years.
 """
 
 from __future__ import annotations

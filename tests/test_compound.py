@@ -19,12 +19,12 @@ def test_parts_share_the_opening_phrase_and_the_statement_before_the_question():
 
 
 def test_the_reader_reads_a_part_without_the_statement_the_question_opens_with():
-    question = ("Adm. Linda Fagan was nominated in April 2022. How many years of service did she have, and on what "
-                "date did the Senate confirm her?")
+    question = ("Aoife Deasy was named the first woman captain of the Kilrush ferry. How many years at sea does she "
+                "have, and when will she take command?")
     first, second = (asked_part(question, p) for p in split_compound(question))
-    assert first.startswith("How many years of service did she have") and "Linda Fagan" in first
-    assert "nominated" not in first and "nominated" not in second
-    assert second.startswith("on what date did the Senate confirm her")
+    assert first.startswith("How many years at sea does she have") and "Aoife Deasy" in first
+    assert "captain" not in first and "captain" not in second
+    assert second.startswith("when will she take command")
     # Nothing to leave out: a question of one sentence, or a part that is not the question's (a rewritten follow-up).
     assert asked_part("What did Le Drian say?", "What did Le Drian say?") == "What did Le Drian say?"
     assert asked_part("She won. Who?", "Who won the Booker Prize?") == "Who won the Booker Prize?"
