@@ -52,14 +52,14 @@ def split_compound(question: str) -> list[str]:
 
 
 def asked_part(question: str, part: str) -> str:
-    """A part as the reader reads it: without the statement the user's question opens with (the shortlist and the
+    """A part as the shortlist and the reader see it: without the statement the user's question opens with (the
     near-miss checks keep it as context); a pronoun pointing back to it gets the statement's names instead."""
     text = " ".join(question.split())
     sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
-    preface, part = " ".join(sentences[:-1]), " ".join(part.split())
-    if not preface or not part.startswith(preface):
+    preface, spaced = " ".join(sentences[:-1]), " ".join(part.split())
+    if not preface or not spaced.startswith(preface):
         return part
-    asked = part[len(preface):].strip()
+    asked = spaced[len(preface):].strip()
     if _POINTS_BACK.search(asked):
         carried = [n for n in names(preface) if n.lower() not in asked.lower()]
         asked = " ".join([asked.rstrip(" ?"), *carried[:2]]) + "?" if carried else asked

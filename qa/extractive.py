@@ -161,10 +161,13 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = []
         for part in parts:
             cands = self.candidates(passages)
-            self.score(part, passages, cands)
+            # With the reader, a statement the question opens with is left out of the shortlist and the reading
+            # (it echoes the article's lead, not the detail asked for) but not of select()'s near-miss checks.
+            asked = asked_part(question, part) if self.reader is not None else part
+            self.score(asked, passages, cands)
             if self.reader is not None:
                 # The fewest sentences that answer: one or two, one per part of a compound question.
-                ranked = read(self.reader, self.reading, asked_part(question, part), passages, cands)
+                ranked = read(self.reader, self.reading, asked, passages, cands)
                 picked = select(ranked, passages, self.reading,
                                 self.reading.answer_sentences if len(parts) == 1 else 1, question=part)
                 chosen += picked + _openings(picked, cands) + self._continuations(picked, cands, passages, part,
