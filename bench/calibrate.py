@@ -22,7 +22,7 @@ import argparse
 import json
 from pathlib import Path
 
-from harness import DEFAULT_HOME, REPO, SETS, history, items, open_desk
+from harness import DEFAULT_HOME, DEFAULT_SETS, REPO, SETS, history, items, open_desk
 
 from qa.chain import retrieve_step
 from qa.extractive import ExtractiveAnswerer
@@ -130,7 +130,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="data dir of the eval indexes")
     parser.add_argument("--grid", default="0.05:0.95:0.05", help="lo:hi:step")
-    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=sorted(SETS))
+    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), choices=sorted(SETS))
     parser.add_argument("--heuristic", action="store_true", help="calibrate the sentence score (reader off)")
     args = parser.parse_args()
     thresholds = grid(args.grid)

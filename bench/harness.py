@@ -32,15 +32,42 @@ SETS = {
     "rgb-reject": (SHARED / "eval/rgb-reject.jsonl", SHARED / "data/rgb-negatives.jsonl"),
     # The reading models' own test split (never trained on) among all written articles: `python -m reader.evalset`.
     "written-test": (WRITTEN / "test.jsonl", WRITTEN / "corpus.jsonl"),
+    # Its questions (follow-ups aside) opened by their article's lead sentence, as users and dev's questions state
+    # the context first: a stress test of reading past a statement that echoes the lead. Not a default set.
+    "written-lead": (WRITTEN / "test-lead.jsonl", WRITTEN / "corpus.jsonl"),
 }
+DEFAULT_SETS = ("dev", "rgb-answer", "rgb-reject", "written-test")
 DEFAULT_HOME = REPO / "bench" / "out" / "home"
 
 
 def _ensure(name: str) -> None:
-    if name == "written-test" and not SETS[name][0].is_file():
+    if name in ("written-test", "written-lead") and not SETS["written-test"][0].is_file():
         from reader.evalset import write
 
         write(WRITTEN)
+    if name == "written-lead" and not SETS[name][0].is_file():
+        _write_lead(SETS["written-test"][0], SETS[name][0])
+
+
+def _write_lead(test: Path, out: Path) -> None:
+    import json
+
+    from qa.sentences import split_sentences, without_dateline
+
+    corpus = {a["id"]: a for a in map(json.loads, SETS["written-test"][1].read_text(encoding="utf-8").splitlines())}
+    rows = []
+    for item in map(json.loads, test.read_text(encoding="utf-8").splitlines()):
+        aid = item["gold"][0]["article_id"] if item["gold"] else item["id"].rsplit("-q", 1)[0]
+        if item["history"] or item["type"] == "followup" or aid not in corpus:
+            continue
+        body = corpus[aid]["text"].split("\n\n")[0]
+        start, end = split_sentences(body)[0]
+        lead = without_dateline(body[start:end]).strip()
+        # A lead holding the answer would make the question its own answer.
+        if not lead.endswith(".") or any(g["evidence"][:40] in lead for g in item["gold"] if g.get("evidence")):
+            continue
+        rows.append({**item, "id": f"{item['id']}-lead", "question": f"{lead} {item['question']}"})
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 def open_desk(name: str, home: Path = DEFAULT_HOME, settings: Settings | None = None,
