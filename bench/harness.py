@@ -7,6 +7,7 @@ one index per corpus, built once.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -50,8 +51,6 @@ def _ensure(name: str) -> None:
 
 
 def _write_lead(test: Path, out: Path) -> None:
-    import json
-
     from qa.sentences import split_sentences, without_dateline
 
     corpus = {a["id"]: a for a in map(json.loads, SETS["written-test"][1].read_text(encoding="utf-8").splitlines())}

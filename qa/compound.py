@@ -6,9 +6,10 @@ statement a question opens with ("Adm. Linda Fagan was nominated in April 2022. 
 its first part opens with ("In the fifth season of 'The Crown', which actor ...") are context of every part, and
 a later part's pronouns ("... sentenced him") get the names of the parts before it.
 
-The reader reads a part without the statement it opens with (`asked_part`): it was trained on questions alone, and
-given "Aoife Deasy was named the ferry's first woman captain. How many years at sea does she have?" it is surest
-of the sentence reporting the appointment, the statement's echo, over the one giving the years.
+With the reader, the shortlist and the reader see a part without the statement it opens with (`asked_part`): the
+reader was trained on questions alone, and given "Aoife Deasy was named the ferry's first woman captain. How many
+years at sea does she have?" it is surest of the sentence reporting the appointment, the statement's echo, over the
+one giving the years (bench/calibrate.py --sets written-lead measures it).
 """
 
 from __future__ import annotations

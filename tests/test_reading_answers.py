@@ -165,6 +165,7 @@ def test_a_quotation_that_opens_before_the_sentence_naming_its_speaker_is_answer
     assert "said Dr. Niamh Kearney" in answer.sentences[1].text
     assert "Orla Brady" not in answer.answer
 
+
 FERRY = """Kilrush ferry names its first woman captain
 
 KILRUSH, March 3 - Aoife Deasy was named on Monday as the first woman to command the Kilrush-Tarbert car ferry.
