@@ -1,9 +1,9 @@
-"""Compound questions ("Which actor plays Major, and which actor plays Charles?") as the parts each answer needs.
+"""Compound questions ("Which actor plays the mayor, and which plays the councillor?") as the parts each needs.
 
 An extractive answerer scores every sentence against the whole question, so the sentence that best answers one
 half wins twice and the other half goes unanswered. Split into parts, each part is answered on its own: the
-statement a question opens with ("Adm. Linda Fagan was nominated in April 2022. How many ...?") and the phrase
-its first part opens with ("In the fifth season of 'The Crown', which actor ...") are context of every part, and
+statement a question opens with ("Aoife Deasy was named captain in March. How many ...?") and the phrase its
+first part opens with ("In the second series of 'Harbour Lights', which actor ...") are context of every part, and
 a later part's pronouns ("... sentenced him") get the names of the parts before it.
 
 With the reader, the shortlist and the reader see a part without the statement it opens with (`asked_part`): the

@@ -154,7 +154,7 @@ class ExtractiveAnswerer:
         return sims
 
     def answer(self, question: str, passages: Sequence[Passage], query: str | None = None) -> Answer:
-        """Each part of a compound question ("which actor plays Major, and which plays Charles?") is answered on
+        """Each part of a compound question ("which actor plays the mayor, and which the councillor?") is answered on
         its own, with its share of `max_sentences`; a part no sentence answers is left out, all of them: refusal."""
         parts = split_compound(query or question)
         limit = max(1, self.settings.max_sentences // len(parts))

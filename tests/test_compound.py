@@ -7,15 +7,15 @@ from qa.extractive import ExtractiveAnswerer
 
 
 def test_parts_share_the_opening_phrase_and_the_statement_before_the_question():
-    assert split_compound("In the fifth season of 'The Crown', which actor plays John Major, and which actor plays "
-                          "Prince Charles?") == [
-        "In the fifth season of 'The Crown', which actor plays John Major?",
-        "In the fifth season of 'The Crown', which actor plays Prince Charles?",
+    assert split_compound("In the second series of 'Harbour Lights', which actor plays Mayor Toal, and which actor "
+                          "plays Ruth Aherne?") == [
+        "In the second series of 'Harbour Lights', which actor plays Mayor Toal?",
+        "In the second series of 'Harbour Lights', which actor plays Ruth Aherne?",
     ]
-    parts = split_compound("Adm. Linda Fagan was nominated in April 2022. How many years of service did she have, "
-                           "and on what date did the Senate confirm her?")
-    assert parts == ["Adm. Linda Fagan was nominated in April 2022. How many years of service did she have?",
-                     "Adm. Linda Fagan was nominated in April 2022. on what date did the Senate confirm her?"]
+    parts = split_compound("Aoife Deasy was named captain in March 2025. How many years at sea did she have, "
+                           "and on what date did the company confirm her?")
+    assert parts == ["Aoife Deasy was named captain in March 2025. How many years at sea did she have?",
+                     "Aoife Deasy was named captain in March 2025. on what date did the company confirm her?"]
 
 
 def test_the_reader_reads_a_part_without_the_statement_the_question_opens_with():
@@ -31,11 +31,11 @@ def test_the_reader_reads_a_part_without_the_statement_the_question_opens_with()
 
 
 def test_a_later_part_that_points_back_gets_the_names_before_it():
-    parts = split_compound("Which judge was displeased when R. Kelly skipped a hearing in Chicago, and which judge "
+    parts = split_compound("Which judge was displeased when K. Doyle skipped a hearing in Limerick, and which judge "
                            "sentenced him to 30 years?")
-    assert parts[0] == "Which judge was displeased when R. Kelly skipped a hearing in Chicago?"
+    assert parts[0] == "Which judge was displeased when K. Doyle skipped a hearing in Limerick?"
     assert parts[1].startswith("which judge sentenced him to 30 years")
-    assert "R. Kelly" in parts[1]
+    assert "K. Doyle" in parts[1]
 
 
 def test_one_question_stays_whole():

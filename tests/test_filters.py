@@ -21,7 +21,7 @@ def parse(question: str):
         ("According to CNN, what did Biden say?", ["CNN"], None, None),
         ("what did cnn say about the strike?", ["CNN"], None, None),
         ("According to the week, how much did sales fall?", ["The Week"], None, None),
-        ("In USA Today's February 2024 report on CosMc's, who came?", ["USA Today"], "2024-02-01", "2024-02-29"),
+        ("In USA Today's February 2024 report on the diner, who came?", ["USA Today"], "2024-02-01", "2024-02-29"),
         ("In The Week's February 2023 look at VAR, what share of fans?", ["The Week"], "2023-02-01", "2023-02-28"),
         ("What happened in Gaza last week?", [], "2024-03-04", "2024-03-10"),
         ("What did the mayor say this month?", [], "2024-03-01", "2024-03-14"),
