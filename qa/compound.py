@@ -28,11 +28,16 @@ _POINTS_BACK = re.compile(r"\b(?:he|she|him|her|his|hers|they|them|their|it|its)
 _MIN_WORDS = 3
 
 
-def split_compound(question: str) -> list[str]:
-    """The standalone parts of a compound question, or `[question]` when it asks one thing."""
+def _statement(question: str) -> tuple[str, str]:
+    """(the statement a question opens with, or "", its last sentence: what it asks), spaces normalised."""
     text = " ".join(question.split())
     sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
-    preface, asked = " ".join(sentences[:-1]), sentences[-1]
+    return " ".join(sentences[:-1]), sentences[-1]
+
+
+def split_compound(question: str) -> list[str]:
+    """The standalone parts of a compound question, or `[question]` when it asks one thing."""
+    preface, asked = _statement(question)
     pieces = [p.strip(" ,;?") for p in _JOIN.split(asked)]
     if len(pieces) < 2 or any(len(p.split()) < _MIN_WORDS for p in pieces):
         return [question]
@@ -55,9 +60,7 @@ def split_compound(question: str) -> list[str]:
 def asked_part(question: str, part: str) -> str:
     """A part as the shortlist and the reader see it: without the statement the user's question opens with (the
     near-miss checks keep it as context); a pronoun pointing back to it gets the statement's names instead."""
-    text = " ".join(question.split())
-    sentences = [text[a:b] for a, b in split_sentences(text)] or [text]
-    preface, spaced = " ".join(sentences[:-1]), " ".join(part.split())
+    preface, spaced = _statement(question)[0], " ".join(part.split())
     if not preface or not spaced.startswith(preface):
         return part
     asked = spaced[len(preface):].strip()

@@ -87,12 +87,13 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     "how many") counts for less towards that belief: the reader, reading for topic, is often sure of it."""
     if not ranked:
         return []
-    words = answer_kind(question) == "quote"
+    asked_kind = answer_kind(question)
+    words = asked_kind == "quote"
     if words:
         ranked = _asked_speaker_first(ranked, question, settings.runner_up_belief)
     best = ranked[0]
     lead = passages[best.passage].chunk.article_id
-    kind = answer_kind(question) if question and settings.missing_kind_factor < 1 else None
+    kind = asked_kind if question and settings.missing_kind_factor < 1 else None
     belief = max(c.prob * (1.0 if holds_kind(kind, c.text, question) else settings.missing_kind_factor)
                  for c in ranked)
     if question and belief >= settings.reader_threshold:
