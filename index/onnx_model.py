@@ -33,7 +33,7 @@ _EXPORT_MIN_COSINE = 0.9999
 _CHECK_SENTENCES = (
     "NATO foreign ministers met in Brussels to discuss transatlantic ties.",
     "Short one.",
-    "Arrest warrants have been issued for 46 members of a rowing club at the University of Dunmore.",
+    "Health inspectors fined 37 restaurants in the Kelvinmoor district for breaking hygiene rules on Tuesday.",
 )
 
 

@@ -69,7 +69,7 @@ def leans_on_history(question: str) -> bool:
     """Does the question need the previous turn to be understood?"""
     if question.lower().strip().startswith(_OPENERS):
         return True
-    # A question with no name of its own ("what was the margin for 'Yes'?") is about the last topic.
+    # A question with no name of its own ("how far ahead was the 'No' side?") is about the last topic.
     if not names(_QUOTED.sub(" ", question[1:])):
         return True
     # One that names something leans only if it is short and points back ("What did she say about it?").

@@ -12,9 +12,9 @@ def test_parts_share_the_opening_phrase_and_the_statement_before_the_question():
         "In the second series of 'Harbour Lights', which actor plays Mayor Toal?",
         "In the second series of 'Harbour Lights', which actor plays Ruth Aherne?",
     ]
-    parts = split_compound("Aoife Deasy was named captain in March 2025. How many years at sea did she have, "
+    parts = split_compound("Aoife Deasy was named captain in March 2025. How many years at sea had she logged, "
                            "and on what date did the company confirm her?")
-    assert parts == ["Aoife Deasy was named captain in March 2025. How many years at sea did she have?",
+    assert parts == ["Aoife Deasy was named captain in March 2025. How many years at sea had she logged?",
                      "Aoife Deasy was named captain in March 2025. on what date did the company confirm her?"]
 
 
@@ -31,10 +31,10 @@ def test_the_reader_reads_a_part_without_the_statement_the_question_opens_with()
 
 
 def test_a_later_part_that_points_back_gets_the_names_before_it():
-    parts = split_compound("Which judge was displeased when K. Doyle skipped a hearing in Limerick, and which judge "
-                           "sentenced him to 30 years?")
-    assert parts[0] == "Which judge was displeased when K. Doyle skipped a hearing in Limerick?"
-    assert parts[1].startswith("which judge sentenced him to 30 years")
+    parts = split_compound("Which magistrate was annoyed when K. Doyle missed a court date in Ballyvane, and which "
+                           "magistrate fined him 400 euros?")
+    assert parts[0] == "Which magistrate was annoyed when K. Doyle missed a court date in Ballyvane?"
+    assert parts[1].startswith("which magistrate fined him 400 euros")
     assert "K. Doyle" in parts[1]
 
 

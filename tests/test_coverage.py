@@ -126,20 +126,20 @@ def test_asked_for_someones_words_runners_up_quoting_another_named_person_are_le
     assert chosen("Which part of the harbour plan was criticised?") == sentences
 
 
-@pytest.mark.parametrize(("prob", "first"), [(0.5, "Leno"), (0.2, "NBC")])
+@pytest.mark.parametrize(("prob", "first"), [(0.5, "Corrigan"), (0.2, "Harbourview")])
 def test_asked_for_a_named_persons_words_theirs_go_first_when_the_reader_half_believes_them(prob, first):
     from core.settings import ReadingSettings
     from core.types import Chunk, Passage
     from qa.extractive import Candidate
     from qa.reader_select import select
 
-    sentences = ["NBC said Jimmy Fallon would take over the show in February.",
-                 "\u201cI'll be at the garage,\u201d Leno said in a statement."]
-    chunk = Chunk(id="t:0000", article_id="t", position=0, text=" ".join(sentences), title="Leno hands over")
+    sentences = ["Harbourview TV said Tamsin Hale would take over the show in March.",
+                 "\u201cI'll finally get to fix the boat,\u201d Corrigan said in a statement."]
+    chunk = Chunk(id="t:0000", article_id="t", position=0, text=" ".join(sentences), title="Corrigan hands over")
     ranked = [Candidate(0, 0, 1, sentences[0], score=1.0, prob=0.9),
               Candidate(0, 0, 1, sentences[1], score=0.6, prob=prob, index=1)]
     settings = ReadingSettings(reader_threshold=0.1, runner_up_belief=0.3)
     chosen = select(ranked, [Passage(chunk=chunk, score=1.0)], settings, 3,
-                    question="What joke did Jay Leno make about leaving the show?")
+                    question="What joke did Declan Corrigan make about leaving the show?")
     assert first in chosen[0].text
     assert len(chosen) == 1  # one speaker's words: the other is left out either way

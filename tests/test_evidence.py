@@ -9,11 +9,11 @@ from qa.evidence import answer_kind, holds_kind, is_question, pinned, pins
 
 @pytest.mark.parametrize(("question", "kind"), [
     ("What did Le Drian say?", "quote"),
-    ("How did the police chief react to the video?", "quote"),
-    ("What parting joke did Jay Leno make in his statement?", "quote"),
-    ("According to Professor Scala, what kinds of writing benefit?", "quote"),
+    ("How did the harbour master react to the footage?", "quote"),
+    ("What farewell joke did Mirela Osei make in her speech?", "quote"),
+    ("According to Professor Halvorsen, what sorts of essays improve?", "quote"),
     ("When was Pixel 6 announced?", "date"),
-    ("How many students were enrolled?", "number"),
+    ("How many pupils had signed up?", "number"),
     ("Who won the 2021 Tour de France?", "name"),
     ("Why did the talks fail?", None),
 ])
@@ -36,8 +36,8 @@ def test_a_quote_question_is_held_by_quoted_or_reported_words_only():
     ("When does season 3 of Harbour Lights premiere?", {"season 3"}),
     ("What is the release date of The Last of Us Part II?", {"part ii"}),
     # Hyphenated figures describe, they do not pin: a 5-month-old, a 2-0 win, 50% of voters.
-    ("Who scored in Arsenal's 2-0 win over the 5-month-old champions with 50% of the vote?", set()),
-    ("Where was Queen Elizabeth II buried?", set()),
+    ("Who scored in Ballyvane's 3-1 win over the 5-month-old champions with 50% of the vote?", set()),
+    ("Where was King Aldric III crowned?", set()),
     ("What did Le Drian say?", set()),
 ])
 def test_pins(question, expected):
@@ -55,7 +55,7 @@ def test_pins_match_whole_tokens_and_spelled_quarters():
 
 def test_a_sentence_that_asks_answers_nothing():
     assert is_question("Who directed Titanic and Avatar?")
-    assert is_question("\u201cWhat do we do when another disaster hits?\u201d")
+    assert is_question("\u201cWhere do we go when the river floods again?\u201d")
     assert not is_question("He asked who had directed it.")
 
 

@@ -20,9 +20,9 @@ def parse(question: str):
     [
         ("According to CNN, what did Biden say?", ["CNN"], None, None),
         ("what did cnn say about the strike?", ["CNN"], None, None),
-        ("According to the week, how much did sales fall?", ["The Week"], None, None),
-        ("In USA Today's February 2024 report on the diner, who came?", ["USA Today"], "2024-02-01", "2024-02-29"),
-        ("In The Week's February 2023 look at VAR, what share of fans?", ["The Week"], "2023-02-01", "2023-02-28"),
+        ("According to the week, how many trains ran late?", ["The Week"], None, None),
+        ("In USA Today's February 2020 piece on the marina, who spoke?", ["USA Today"], "2020-02-01", "2020-02-29"),
+        ("In The Week's February 2021 story about bike lanes, which towns?", ["The Week"], "2021-02-01", "2021-02-28"),
         ("What happened in Gaza last week?", [], "2024-03-04", "2024-03-10"),
         ("What did the mayor say this month?", [], "2024-03-01", "2024-03-14"),
         ("What was reported yesterday about the storm?", [], "2024-03-13", "2024-03-13"),
@@ -45,7 +45,7 @@ def test_constraints_become_filters(question, sources, since, until):
     [
         "Who resigned in the week before the vote?",  # not The Week
         "What did the USA do today?".replace("today", "on Monday"),
-        "How much have tampon sales fallen over the past five years?",  # dates the facts, not the article
+        "How many bus routes have closed over the past five years?",  # dates the facts, not the article
         "What happened in the last year of his term?",
         "Who won the 2022 World Cup?",
     ],
@@ -61,9 +61,9 @@ def test_source_names_are_not_read_as_dates():
 
 
 def test_an_event_month_is_a_preference_not_a_filter():
-    got = parse("Which iceberg broke away from the Filchner Ice Shelf in 1986?")
+    got = parse("Which glacier on Mount Tarvel collapsed in 1987?")
     assert got.filters.is_empty()
-    assert got.prefer == Filters(since="1986-01-01", until="1986-12-31")
+    assert got.prefer == Filters(since="1987-01-01", until="1987-12-31")
     assert "preferring" in got.notes[0]
 
 

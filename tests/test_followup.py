@@ -12,13 +12,13 @@ from qa.followup import LLMRewriter, carry_context, leans_on_history, names
     ("question", "leans"),
     [
         ("When did he resign?", True),
-        ("How many embryos did the scientists create to get her?", True),
-        ("As of early Sunday evening, what was the margin for 'Yes'?", True),  # no name of its own
+        ("How many rehearsals did the choir hold before her debut?", True),
+        ("By late Tuesday night, how far ahead was the 'No' side?", True),  # no name of its own
         ("What about Germany?", True),
         ("What did Biden say about it?", True),
         ("Who won the 2022 World Cup?", False),
         ("What did Le Drian say?", False),
-        ("Whom did Gabriel Attal succeed when he became France's prime minister in January 2024?", False),
+        ("Whom did Ilse Varga replace when she became Norland's finance minister in October 2023?", False),
     ],
 )
 def test_leans_on_history(question, leans):
@@ -26,18 +26,18 @@ def test_leans_on_history(question, leans):
 
 
 def test_names():
-    assert names("Marvin Miller, elected along with catcher Ted Simmons.") == ["Marvin Miller", "Ted Simmons"]
-    assert names("What did the Beijing company Sinogene Biotechnology say?") == ["Beijing", "Sinogene Biotechnology"]
+    assert names("Odile Brand, chosen along with pilot Rui Tavora.") == ["Odile Brand", "Rui Tavora"]
+    assert names("What did the Varnholm company Norvexa Robotics say?") == ["Varnholm", "Norvexa Robotics"]
 
 
 def test_carry_context_adds_the_previous_topic():
-    history = [Turn(question="Which founder of the MLB Players Association was elected to the Hall of Fame?",
-                    answer="Marvin Miller, elected along with catcher Ted Simmons. [1]")]
-    step = carry_context("How many times had he been passed over before that?", history)
+    history = [Turn(question="Which founder of the Harbour Pilots Guild was named to the Maritime Roll of Honour?",
+                    answer="Odile Brand, chosen along with pilot Rui Tavora. [1]")]
+    step = carry_context("How often had she been turned down until then?", history)
     assert step.carried
-    assert "MLB Players Association" in step.query and "Marvin Miller" in step.query
-    assert step.focus.startswith("How many times had he been passed over before that?")
-    assert "Marvin Miller" in step.focus and "[1]" not in step.query
+    assert "Harbour Pilots Guild" in step.query and "Odile Brand" in step.query
+    assert step.focus.startswith("How often had she been turned down until then?")
+    assert "Odile Brand" in step.focus and "[1]" not in step.query
 
 
 def test_a_new_topic_is_left_alone():

@@ -323,7 +323,7 @@ def test_bundled_sample_article() -> None:
 
 
 def test_a_url_escaped_line_is_unescaped_and_a_lone_percent_is_kept():
-    text = "%27I%27ll be at the garage%2C%27 Leno said in a statement\n\nGDP fell 32.9% in Q2, 50%2 left."
+    text = "%27I%27ll go fix the boat%2C%27 Corrigan said in a statement\n\nGDP fell 32.9% in Q2, 50%2 left."
     cleaned = clean_text(text)
-    assert cleaned.startswith("'I'll be at the garage,' Leno said in a statement")
+    assert cleaned.startswith("'I'll go fix the boat,' Corrigan said in a statement")
     assert "32.9% in Q2, 50%2 left." in cleaned

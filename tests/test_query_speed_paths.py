@@ -33,7 +33,7 @@ def test_length_groups_split_only_where_padding_costs_more_than_a_batch() -> Non
 def test_grouped_encode_matches_one_batch_and_keeps_order(embedder) -> None:
     texts = ["NATO foreign ministers met in Brussels to discuss transatlantic ties.",
              " ".join(["The ministers also discussed the budget, the summit and the enlargement."] * 12),
-             "Short one.", "Arrest warrants were issued for 46 members of a rowing club.", "Brussels"]
+             "Short one.", "Health inspectors fined 37 restaurants for breaking hygiene rules.", "Brussels"]
     grouped = embedder.encode(texts)
     assert grouped.shape == (len(texts), embedder.dimension)
     one_batch = np.asarray(embedder._impl.encode(texts, 64), dtype=np.float32)
