@@ -93,7 +93,8 @@ def rates(rows: list[tuple[bool, bool, bool]]) -> dict[str, float | None]:
 
 def choose(table: dict[float, dict[str, dict]]) -> float:
     def false_refusals(t: float) -> float:
-        return max(table[t][s]["false_refusals"] or 0.0 for s in ANSWERABLE_SETS if s in table[t])
+        # A stress set alone (--sets written-lead) has no budget to keep: every threshold is feasible.
+        return max((table[t][s]["false_refusals"] or 0.0 for s in ANSWERABLE_SETS if s in table[t]), default=0.0)
 
     def key(t: float) -> tuple:
         row = table[t]

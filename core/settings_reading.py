@@ -37,7 +37,7 @@ class ReadingSettings(_Group):
         "newsdesk's own (reader/models/citation-verifier), 'off' the word-overlap and similarity check alone.",
     )
     reader_threshold: float = Field(
-        default=0.15, ge=0, le=1,
+        default=0.16, ge=0, le=1,
         description="Reader probability below which no sentence answers and the answer is a refusal (calibrated by "
         "bench/calibrate.py).",
     )

@@ -143,3 +143,23 @@ def test_asked_for_a_named_persons_words_theirs_go_first_when_the_reader_half_be
                     question="What joke did Declan Corrigan make about leaving the show?")
     assert first in chosen[0].text
     assert len(chosen) == 1  # one speaker's words: the other is left out either way
+
+
+@pytest.mark.parametrize(("first_prob", "first"), [(0.5, "ordered"), (0.9, "board")])
+def test_an_answer_is_a_sentence_the_reader_believes_not_one_the_heuristic_carried(first_prob, first):
+    from core.settings import ReadingSettings
+    from core.types import Chunk, Passage
+    from qa.extractive import Candidate
+    from qa.reader_select import select
+
+    # The board sentence leads the blended rank (its words match) but gives no figure for "how many": believed at
+    # a fifth of its probability, below the threshold unless the reader is sure of it.
+    texts = ["Harbourline's board met on Tuesday in Dunmore to discuss its ferries.",
+             "Harbourline ordered four electric ferries from a Galway shipyard."]
+    passages = [Passage(chunk=Chunk(id=f"{k}:0000", article_id=k, position=0, text=t, title="Harbourline ferries"),
+                        score=1.0) for k, t in zip("ab", texts, strict=True)]
+    ranked = [Candidate(0, 0, len(texts[0]), texts[0], score=0.9, prob=first_prob),
+              Candidate(1, 0, len(texts[1]), texts[1], score=0.6, prob=0.4)]
+    settings = ReadingSettings(reader_threshold=0.15, missing_kind_factor=0.2, missing_name_factor=1.0)
+    chosen = select(ranked, passages, settings, 1, question="How many ferries did Harbourline order?")
+    assert first in chosen[0].text
