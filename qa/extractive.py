@@ -17,7 +17,7 @@ from qa.answer import build_answer, refusal
 from qa.compound import asked_part, split_compound
 from qa.coverage import QUESTION_WORDS, question_names
 from qa.evidence import answer_kind, answer_tokens, corroboration, holds_kind, is_question, new_terms, pinned, pins
-from qa.quotes import QUOTE_REACH, carries_words, continues_quote, quote_opening
+from qa.quotes import QUOTE_REACH, carries_words, continues_quote, named_in, named_speaker, quote_opening, speaker
 from qa.reader_select import read, select
 from qa.sentences import SentenceCache, without_dateline
 
@@ -202,6 +202,7 @@ class ExtractiveAnswerer:
         """The sentence after a chosen one when it carries it on: the rest of a quote, a sentence about the same
         subject ("He ...", "“...”"), or the detail asked for (a date, figure or name) the chosen one lacks."""
         kind = answer_kind(question)
+        own = speaker(chosen[0].text, chosen[0].previous) if chosen and kind == "quote" else None
         by_place = sorted(cands, key=lambda c: _place(c, passages))
         index = {id(c): i for i, c in enumerate(by_place)}
         taken = {id(c) for c in chosen}
@@ -218,6 +219,10 @@ class ExtractiveAnswerer:
             same_article = passages[nxt.passage].chunk.article_id == passages[cand.passage].chunk.article_id
             follows = carries_words(cand.text, nxt.text, kind) if quotes_only else _follows(cand.text, nxt.text,
                                                                                                 kind, question)
+            # Asked for one person's words, the quotation that opens next is theirs only if it names no one else.
+            other = named_speaker(nxt.text) if quotes_only and own else None
+            if other and other != own and not named_in(other, question):
+                follows = False
             if same_article and id(nxt) not in taken and follows:
                 taken.add(id(nxt))
                 extra.append(nxt)

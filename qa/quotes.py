@@ -17,6 +17,8 @@ _SPEECH = r"(?:said|says|added|adds|told|tells|continued|noted|wrote|explained|a
 _ATTRIBUTED_TO_PRONOUN = re.compile(
     rf"[,.!?\u2026][\u201d\"\u2019']?\s+(?:he|she|they)\s+(?:also\s+)?{_SPEECH}\b|^(?:He|She|They)\s+(?:also\s+)?{_SPEECH}\b"
 )
+# "She called the floods “unprecedented”", "He described ...": whoever the sentence before named speaking.
+_PRONOUN_LED = re.compile(r"(?:He|She|They)\s+(?:also\s+)?[a-z]+(?:ed|s)\b")
 _SPEAKS = re.compile(rf"[\u201c\u201d\"]|\b(?:{_SPEECH}|saying|according to)\b", re.IGNORECASE)
 # A straight double mark right after a sentence's punctuation closes a quotation ("... than we do," she said).
 _CLOSING_STRAIGHT = re.compile(r'[,.!?\u2026]"')
@@ -81,7 +83,8 @@ _NAME = r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w'\u2019-]+"
 _VERB = rf"(?:{_SPEECH}|told|tells)"
 _NAMED_BEFORE = re.compile(rf"({_NAME})(?:\s+of\s+(?:the\s+)?{_NAME})?(?:,[^,\u201c\u201d\"]{{1,80}},)?"
                            rf"(?:\s+(?:on|last|this)\s+\w+)?\s+(?:also\s+)?{_VERB}\b")
-_NAMED_AFTER = re.compile(rf"\b(?:{_SPEECH}|according to)\s+({_NAME})")
+# After the verb, "told" names who listened ("he told Terra Review"), not who spoke.
+_NAMED_AFTER = re.compile(rf"\b(?!told\b|tells\b)(?:{_SPEECH}|according to)\s+({_NAME})")
 _TITLES = {"mr", "mrs", "ms", "dr", "prof", "mayor", "minister", "president", "chief", "sir", "dame", "judge"}
 _NOT_NAMES = {"i", "we", "you", "he", "she", "it", "they", "this", "that", "these", "those", "monday", "tuesday",
               "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday"}
@@ -109,6 +112,11 @@ def speaker(sentence: str, previous: str = "") -> str | None:
     named = named_speaker(sentence)
     if named or not previous:
         return named
-    if _ATTRIBUTED_TO_PRONOUN.search(sentence) or sentence.lstrip().startswith(_OPENS_QUOTE):
+    if (_ATTRIBUTED_TO_PRONOUN.search(sentence) or sentence.lstrip().startswith(_OPENS_QUOTE)
+            or _PRONOUN_LED.match(sentence.lstrip())):
         return named_speaker(previous)
     return None
+
+
+def named_in(surname: str, question: str) -> bool:
+    return re.search(rf"\b{re.escape(surname)}\b", question.lower()) is not None

@@ -19,7 +19,7 @@ from core.types import Passage
 from index.bm25 import terms
 from qa.coverage import unmentioned
 from qa.evidence import answer_kind, holds_kind, pinned, pins
-from qa.quotes import speaker
+from qa.quotes import named_in, speaker
 from qa.sentences import without_dateline
 
 # A heading or caption ("'Water gushed in'", "Photos: the flood") is a line without a sentence's full stop.
@@ -121,7 +121,7 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
         ratio = settings.runner_up_ratio if same else settings.other_article_ratio
         believed = c.prob >= settings.runner_up_belief * best.prob
         theirs = speaker(c.text, c.previous) if own else None
-        other = bool(theirs and theirs != own and not _named_in(theirs, question))
+        other = bool(theirs and theirs != own and not named_in(theirs, question))
         if c.score >= ratio * best.score and believed and not other and all(c.text != o.text for o in chosen):
             chosen.append(c)
     return chosen
@@ -137,20 +137,16 @@ def _believed_first(ranked: list[Any], believed: Callable[[Any], float], thresho
     return [top, *(c for c in ranked if c is not top)]
 
 
-def _named_in(surname: str, question: str) -> bool:
-    return re.search(rf"\b{re.escape(surname)}\b", question.lower()) is not None
-
-
 def _asked_speaker_first(ranked: list[Any], question: str, belief: float) -> list[Any]:
     """Asked for a named person's words, a sentence of theirs goes first when the best one quotes someone else and
     the reader believes theirs at least `belief` as much: the reader, reading for topic, often prefers another
     speaker of the same story."""
     best = ranked[0]
     first = speaker(best.text, best.previous)
-    if first is None or _named_in(first, question):
+    if first is None or named_in(first, question):
         return ranked
     for c in ranked[1:]:
         theirs = speaker(c.text, c.previous)
-        if theirs and _named_in(theirs, question) and c.prob >= belief * best.prob:
+        if theirs and named_in(theirs, question) and c.prob >= belief * best.prob:
             return [c, *(o for o in ranked if o is not c)]
     return ranked

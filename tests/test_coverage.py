@@ -163,3 +163,21 @@ def test_an_answer_is_a_sentence_the_reader_believes_not_one_the_heuristic_carri
     settings = ReadingSettings(reader_threshold=0.15, missing_kind_factor=0.2, missing_name_factor=1.0)
     chosen = select(ranked, passages, settings, 1, question="How many ferries did Harbourline order?")
     assert first in chosen[0].text
+
+
+@pytest.mark.parametrize(("question", "grows"), [
+    ("What did the harbour master say about the pier?", False),  # the next quotation is another speaker's
+    ("What did Ellen Quigley and Tadhg Moran say about the pier?", True),  # both asked about
+])
+def test_asked_for_someones_words_a_quotation_naming_another_speaker_does_not_carry_the_answer_on(question, grows):
+    from core.types import Chunk, Passage
+    from qa.extractive import Candidate, ExtractiveAnswerer
+
+    sentences = ["Harbour master Ellen Quigley said on Monday the pier would close for a month.",
+                 "\u201cThe pier is how we earn a living,\u201d said Tadhg Moran, a fisherman."]
+    text = " ".join(sentences)
+    passages = [Passage(chunk=Chunk(id="p:0000", article_id="p", position=0, text=text, title="Pier closes"),
+                        score=1.0)]
+    cands = [Candidate(0, text.index(s), text.index(s) + len(s), s, index=i) for i, s in enumerate(sentences)]
+    extra = ExtractiveAnswerer(None)._continuations(cands[:1], cands, passages, question, quotes_only=True)
+    assert bool(extra) is grows

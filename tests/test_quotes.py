@@ -60,6 +60,7 @@ def test_no_opening_when_it_is_out_of_reach_or_the_marks_do_not_pair_up():
     ("The council on Tuesday said it would vote on the plan.", None),
     ("The minister said the plan would go ahead.", None),  # a role alone is not a name
     ("The council voted 9 to 3 after a two-hour debate.", None),
+    ("\u201cIt will take years,\u201d he told Harbourview Radio.", None),  # who listened, not who spoke
 ])
 def test_the_speaker_named_next_to_the_verb_of_speech(sentence, who):
     assert named_speaker(sentence) == who
@@ -70,3 +71,9 @@ def test_a_quotation_or_a_she_said_takes_its_speaker_from_the_sentence_before():
     assert speaker("\u201cThe terminal floods every spring,\u201d she said.", naming) == "aherne"
     assert speaker("\u201cNobody has costed it.\u201d", naming) == "aherne"
     assert speaker("The council voted 9 to 3.", naming) is None  # nobody's words: no speaker carried over
+
+
+def test_a_sentence_led_by_a_pronoun_takes_its_speaker_from_the_sentence_before():
+    naming = "Opposition councillor Ruth Aherne said on Thursday that 40 homes had flooded."
+    assert speaker("She called the repairs \u201ca disgrace\u201d and \u201clong overdue.\u201d", naming) == "aherne"
+    assert speaker("She described the council's response as slow.", naming) == "aherne"
