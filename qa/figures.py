@@ -1,4 +1,5 @@
-"""The figure rule of the citation check: every figure a sentence states must be in the passages it cites.
+"""The figure rules of the citation check: every figure a sentence states must be in the passages it cites, and
+counts what they count there.
 
 An LLM restating "Nine hundred families" as "900 families", or "more than 2,000" for 2,312, says what the passage
 says; "9 million" for "2.4 million" does not. Spelled-out numbers are read by hand below: no kept library does it
@@ -29,23 +30,27 @@ def figures(text: str) -> set[str]:
     return {f.replace(",", "").rstrip(".") for f in _FIGURE.findall(text)}
 
 
+def _spelled_value(words: list[str]) -> str | None:
+    total = current = 0
+    seen = False
+    for w in words:
+        if w in _UNITS or w in _TENS:
+            current += _UNITS.get(w, _TENS.get(w, 0))
+            seen = True
+        elif w in _SCALES and seen:
+            current *= _SCALES[w]
+            if _SCALES[w] >= 1000:
+                total, current = total + current, 0
+    return str(total + current) if seen else None
+
+
 def spelled(text: str) -> set[str]:
     """The values of spelled-out numbers: "Nine hundred" -> "900", "twenty-five" -> "25", "eleven" -> "11"."""
     out = set()
     for m in _SPELLED.finditer(text):
-        words = [w.lower() for w in re.split(r"[\s-]+", m.group(0)) if w.lower() not in {"and", "a"}]
-        total = current = 0
-        seen = False
-        for w in words:
-            if w in _UNITS or w in _TENS:
-                current += _UNITS.get(w, _TENS.get(w, 0))
-                seen = True
-            elif w in _SCALES and seen:
-                current *= _SCALES[w]
-                if _SCALES[w] >= 1000:
-                    total, current = total + current, 0
-        if seen:
-            out.add(str(total + current))
+        value = _spelled_value([w.lower() for w in re.split(r"[\s-]+", m.group(0)) if w.lower() not in {"and", "a"}])
+        if value is not None:
+            out.add(value)
     return out
 
 
@@ -70,3 +75,90 @@ def unsupported_figures(claim: str, context: str) -> set[str]:
         if f in missing and any(abs(value - k) <= _NEAR * max(abs(k), 1.0) for k in known):
             missing.discard(f)
     return missing
+
+
+# What a figure counts is the word after it ("62 percent", "18 months", "34 officials", "2.4 million"), or what a
+# sign or suffix says ("$700", "7.5%", "87th", "5bn"). Function words after a figure ("14 of the 17", "11 for
+# Abalos") say nothing of it, nor do multipliers ("nine times the limit"); a figure inside a compound adjective
+# ("31-year-old", "a six-book shortlist") is paraphrased every way ("aged 31") and is left out.
+_TOKEN = re.compile(r"[$€£]?(?:\d[\d,.]*\d|\d)(?:st|nd|rd|th|%|bn|m|k)?(?:-[A-Za-z]+)*|[A-Za-z]+(?:-[A-Za-z]+)*|%")
+_FIGURE_PARTS = re.compile(r"([$€£]?)(\d[\d,.]*\d|\d)(st|nd|rd|th|%|bn|m|k)?(-.*)?")
+_SUFFIX = {"st": "ordinal", "nd": "ordinal", "rd": "ordinal", "th": "ordinal", "%": "percent", "bn": "billion",
+           "m": "million", "k": "thousand"}
+_CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
+_BIG = {"million", "billion", "trillion", "thousand"}
+_STRICT = _BIG
+_NOT_COUNTED = {
+    "of", "to", "in", "on", "at", "for", "from", "and", "or", "the", "a", "an", "by", "with", "than", "as", "per",
+    "is", "was", "were", "are", "be", "been", "more", "less", "about", "over", "under", "each", "this", "that", "it",
+    "its", "their", "his", "her", "said", "says", "after", "before", "since", "out", "up", "down", "had", "has",
+    "have", "will", "would", "into", "last", "time", "times", "a.m", "p.m", "am", "pm"}
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _counted(word: str) -> str | None:
+    word = word.lower()
+    if word in {"%", "pc", "pct"}:
+        return "percent"
+    if not word.isalpha() or word in _NOT_COUNTED:
+        return None
+    # Singular and plural count the same thing ("1 seat", "7 seats").
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def quantities(text: str) -> list[tuple[str, str | None]]:
+    """(value, what it counts or None) for each figure of the text, years left to the date rule."""
+    toks = _TOKEN.findall(text)
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(toks):
+        parts = [w.lower() for w in toks[i].split("-")]
+        if toks[i][0].isdigit() or toks[i][0] in _CURRENCY:
+            sign, digits, suffix, compound = _FIGURE_PARTS.fullmatch(toks[i]).groups()
+            value, unit = digits.replace(",", "").rstrip("."), _SUFFIX.get((suffix or "").lower())
+            i += 1
+            if compound:
+                continue
+            if sign and unit is None and not (i < len(toks) and toks[i].lower() in _BIG):
+                unit = _CURRENCY[sign]
+        elif all(w in _UNITS or w in _TENS for w in parts) or parts[0] in _UNITS and len(parts) == 1:
+            words = []
+            while i < len(toks) and (all(w in _UNITS or w in _TENS or w in _SCALES for w in toks[i].lower().split("-"))
+                                     or toks[i].lower() == "and" and words):
+                words.extend(toks[i].lower().split("-"))
+                i += 1
+            while words and words[-1] == "and":
+                words.pop()
+                i -= 1
+            value, unit = _spelled_value([w for w in words if w != "and"]), None
+        else:
+            i += 1  # a word, or a spelled figure in a compound adjective ("a six-book shortlist")
+            continue
+        if unit is None and i < len(toks):
+            if toks[i].lower() == "per" and i + 1 < len(toks) and toks[i + 1].lower() == "cent":
+                unit = "percent"
+            else:
+                unit = _counted(toks[i])
+        if value is not None and not _YEAR.fullmatch(value):
+            out.append((value, unit))
+    return out
+
+
+def misbound_figures(claim: str, context: str) -> list[str]:
+    """The claim's figures that count something else in the context, where another figure counts what the claim's
+    does: "18 percent ... 62 months" for "62 percent ... 18 months", "17 officials" for "34 officials" beside "17
+    days". A figure the context states counting the claim's thing is fine, and so is one it states without saying
+    what it counts ("12 of them"), unless the claim's is a scale ("9 million" is never the "9" of "9
+    to 3")."""
+    stated = quantities(context)
+    out = []
+    for value, unit in quantities(claim):
+        if unit is None:
+            continue
+        counts = [u for v, u in stated if v == value]
+        vague = unit not in _STRICT
+        if not counts or any(u == unit or (u is None and vague) for u in counts):
+            continue
+        if any(u == unit for v, u in stated if v != value):
+            out.append(f"{value} {unit}")
+    return out

@@ -6,7 +6,7 @@ from core.settings import AnswerSettings
 from core.types import Chunk, Passage
 from qa.cite import CitationChecker, parse_answer
 from qa.extractive import ExtractiveAnswerer
-from qa.figures import spelled, unsupported_figures
+from qa.figures import misbound_figures, quantities, spelled, unsupported_figures
 from qa.prompts import REFUSAL
 
 
@@ -140,6 +140,26 @@ def test_a_figure_the_passage_spells_out_is_stated():
     assert not unsupported_figures("11 centres close.", passage)
     assert unsupported_figures("9 centres close.", passage) == {"9"}
     assert spelled("twenty-five thousand three hundred and two") == {"25302"}
+
+
+def test_what_a_figure_counts_is_the_word_after_it_or_its_sign():
+    text = ("A 31-year-old paid $700 of the $2.4 million, 7.5% more; twenty-five people and 3 per cent, 87th in "
+            "2026, a six-book list, 14 of the 17 seats, four times the limit.")
+    assert quantities(text) == [("700", "dollar"), ("2.4", "million"), ("7.5", "percent"), ("25", "people"),
+                                ("3", "percent"), ("87", "ordinal"), ("14", None), ("17", "seat"), ("4", None)]
+
+
+def test_a_figure_counting_something_else_in_the_passage_is_misbound():
+    passage = "The probe has used about 62 percent of its propellant, leaving roughly 18 months, the lab said."
+    assert misbound_figures("It has used about 18 percent, leaving roughly 62 months.", passage) == \
+        ["18 percent", "62 month"]
+    assert not misbound_figures("About 62% is used; 18 more months remain.", passage)
+    council = "The repairs will cost 2.4 million euros. Councillors voted 9 to 3 in favour."
+    assert misbound_figures("The repairs will cost 9 million euros.", council) == ["9 million"]  # a scale is exact
+    # A figure stated without what it counts ("12 of them") may count anything; a paraphrase keeps its word.
+    homes = "The fire reached 40 homes and 12 of them burned down."
+    assert not misbound_figures("12 homes burned down.", homes)
+    assert not misbound_figures("Ndlovu, 31, said 40 homes were reached.", "A 31-year-old said 40 homes were reached.")
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():

@@ -94,9 +94,9 @@ EVIDENCE = ("The repairs will cost 2.4 million euros and are due to start in Apr
 @pytest.mark.parametrize(("kind", "claim"), [
     ("negation", "Councillors voted against the harbour plan after a two-hour debate."),
     ("entity_swap", "Mayor Brendan Toal said the repairs will cost 2.4 million euros and start in April."),
-    pytest.param("wrong_number", "The repairs will cost 9 million euros, according to the council engineer.",
-                 marks=pytest.mark.xfail(strict=True, reason="a figure swapped with another of the same passage "
-                                         "passes the figure rule, and the shipped verifier misses it")),
+    # A figure swapped with another of the same passage passes the figure rule, and the verifier misses it; the
+    # binding rule (qa/figures.misbound_figures) does not.
+    ("wrong_number", "The repairs will cost 9 million euros, according to the council engineer."),
     ("wrong_date", "The harbour wall repairs are due to start in June."),
     ("misattribution", "Niamh Calloway said the fishing fleet could not be left exposed for another winter."),
     ("unsupported_addition", "Councillors voted 9 to 3 in favour, and the work will be done by a Cork contractor."),
