@@ -52,14 +52,28 @@ def judge_claims(desk: object, rule_made: bool = False, verifier: bool = True) -
     for evidence, claim, label, kind in examples:
         # The chunk the claim cites: the indexed chunk holding its evidence (a wrong citation's evidence is another
         # article's, so it cites that article's chunk).
-        cands = [c for cs in chunks.values() for c in cs if evidence[:60] in c.text] or \
-            [c for cs in chunks.values() for c in cs if evidence.split(". ")[0][:40] in c.text]
-        if not cands:
+        chunk = _holding(evidence, [c for cs in chunks.values() for c in cs])
+        if chunk is None:
             continue
-        verdict = checker.verdicts([Draft(claim, [0])], [Passage(chunk=cands[0], score=1.0)])[0]
+        verdict = checker.verdicts([Draft(claim, [0])], [Passage(chunk=chunk, score=1.0)])[0]
         hard = verdict.score == 0.0 and not verdict.supported
         out.append(Judged(kind, label == 1.0, verdict.score, hard, verdict.reason))
     return out
+
+
+def _holding(evidence: str, chunks: list) -> object | None:
+    """The chunk holding most of the evidence window's sentences: a window that opens with the last sentence of a
+    chunk has its claim's sentence in the next one (the first chunk holding the window's opening was taken before,
+    and its faithful claims were judged against the wrong text)."""
+    from qa.sentences import split_sentences
+
+    keys = [evidence[a:b][:60] for a, b in split_sentences(evidence)] or [evidence[:60]]
+    best, most = None, 0
+    for c in chunks:
+        held = sum(k in c.text for k in keys)
+        if held > most:
+            best, most = c, held
+    return best
 
 
 def rates(rows: list[Judged], threshold: float, verifier: bool = True) -> dict:

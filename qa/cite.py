@@ -18,6 +18,7 @@ from core.settings import AnswerSettings, ReadingSettings
 from core.types import Answer, AnswerSentence, Citation, Passage
 from index.bm25 import terms
 from qa.answer import citation_for, defuse_markers, refusal
+from qa.claim_names import unknown_names
 from qa.figures import misbound_figures, unsupported_figures
 from qa.opposites import opposite
 from qa.prompts import REFUSAL
@@ -187,6 +188,11 @@ class CitationChecker:
         # numbers in 100 and no faithful claim.
         if windows and (swapped := misbound_figures(draft.text, cited + " " + titles)):
             return Verdict(False, 0.0, quotes, f"figure counts something else in the cited sentences: {swapped[0]}")
+        articles = {passages[i].chunk.article_id for i in draft.cites}
+        told = " ".join(f"{p.chunk.title} {p.chunk.source} {p.chunk.text}" for p in passages
+                        if p.chunk.article_id in articles)
+        if windows and (names := unknown_names(draft.text, told)):
+            return Verdict(False, 0.0, quotes, f"name not in the cited articles: {names[0]}")
         if windows and (pair := opposite(draft.text, cited)):
             return Verdict(False, 0.0, quotes, f"the cited sentences say the opposite: {pair[1]!r}, not {pair[0]!r}")
         prob, best = self.verifier.support(draft.text, [w for _, _, w in windows])

@@ -6,6 +6,7 @@ from core.settings import AnswerSettings
 from core.types import Chunk, Passage
 from qa.cite import CitationChecker, parse_answer
 from qa.extractive import ExtractiveAnswerer
+from qa.claim_names import claim_names, unknown_names
 from qa.figures import misbound_figures, quantities, spelled, unsupported_figures
 from qa.prompts import REFUSAL
 
@@ -160,6 +161,18 @@ def test_a_figure_counting_something_else_in_the_passage_is_misbound():
     homes = "The fire reached 40 homes and 12 of them burned down."
     assert not misbound_figures("12 homes burned down.", homes)
     assert not misbound_figures("Ndlovu, 31, said 40 homes were reached.", "A 31-year-old said 40 homes were reached.")
+
+
+def test_the_names_a_sentence_uses():
+    claim = ("Slovenia's Matej Kranjc told the EU, the French club and Mrs Foley in Ulaanbaatar that Chinese shoppers "
+             "at the Mekong Green plant and Kim Mi-kyung saw 6 degrees Celsius.")
+    assert claim_names(claim) == ["Matej", "Kranjc", "Foley", "Ulaanbaatar", "Mekong", "Green", "Kim", "Mi-kyung"]
+
+
+def test_a_name_the_context_never_uses_is_unknown_whatever_its_case():
+    context = "The prime minister, Kavitha Ramanna, said South African families in Kyoto paid more."
+    assert not unknown_names("Prime Minister Kavitha Ramanna said South Africans in Kyoto paid more.", context)
+    assert unknown_names("Ramanna said families in Osaka paid more.", context) == ["Osaka"]
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():

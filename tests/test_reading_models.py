@@ -111,6 +111,17 @@ def test_the_citation_check_flags_each_kind_of_error(embedder, verifier, kind, c
     assert not verdict.supported, (kind, verdict)
 
 
+def test_a_name_the_cited_article_never_uses_is_flagged_by_name(embedder, verifier):
+    checker = CitationChecker(embedder, AnswerSettings(), verifier=verifier, reading=ReadingSettings())
+    passage = Passage(chunk=Chunk(id=Chunk.make_id("dunmore", 0), article_id="dunmore", position=0, text=EVIDENCE,
+                                  title=ARTICLE[0], source="Wire", published="2025-02-06"), score=1.0)
+    swapped, faithful = checker.verdicts([
+        Draft("The repairs will cost 2.4 million euros, council engineer Aoife Brennan said.", [0]),
+        Draft("The repairs will cost 2.4 million euros, council engineer Niamh Calloway said.", [0])], [passage])
+    assert not swapped.supported and "Aoife" in swapped.reason, swapped
+    assert faithful.supported, faithful
+
+
 @pytest.mark.parametrize("claim", [
     "According to the council's engineer, the work will begin in April and cost 2.4 million euros.",
     "The plan passed by nine votes to three following a debate of two hours.",
