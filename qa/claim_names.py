@@ -4,7 +4,7 @@ An LLM that swaps a name for another ("the hospital in Santiago" where the artic
 Matej Kranjc" for "Norway's Sindre Haugland") writes a sentence the verifier reads as close to its evidence: the
 rest of the words are the article's. A name that none of the cited articles' retrieved passages (title, source,
 text) ever uses is not from them. Words are compared, not capitalisation: "the prime minister" supports "Prime
-Minister". On the written test claims this flags 6 more entity swaps and 3 more unsupported additions in 70 and
+Minister". On the written test claims this flags 4 more entity swaps and 3 more unsupported additions in 70 and
 77, and no faithful claim (bench/claims.py).
 """
 
@@ -24,28 +24,40 @@ _NOT_NAMES = {"mrs", "miss", "mister", "madam", "prof", "professor", "sir", "dam
 
 
 def claim_names(claim: str) -> list[str]:
-    """The names a sentence uses: capitalised words that are not its first word, acronyms ("the EU" for "the
-    European Union") and honorifics aside, nor a lone capitalised word qualifying the word after it ("the French
-    club" of an article that only names the club's city, "Chinese shoppers")."""
+    """The names a sentence uses, runs of capitalised words kept together ("Matej Kranjc"): not its first word,
+    acronyms ("the EU" for "the European Union") and honorifics aside, nor a lone capitalised word qualifying the
+    word after it ("the French club" of an article that only names the club's city, "Chinese shoppers")."""
     first = re.match(r"\W*\w+", claim)
-    out = []
+    runs: list[list[str]] = []
+    end = -1
     for m in _CAPITALISED.finditer(claim):
-        if first and m.start() < first.end():
-            continue
+        possessive = re.search(r"['’]s$", m.group(0)) is not None
         name = re.sub(r"['’]s$", "", m.group(0))
-        if len(name) < 3 or name.isupper() or name.lower() in _NOT_NAMES:
-            continue
+        skip = (first is not None and m.start() < first.end()) or len(name) < 3 or name.isupper() \
+            or name.lower() in _NOT_NAMES
         before = claim[: m.start()].split()
         prev = before[-1].strip("\"“‘'(").lower() if before else ""
         qualifies = prev in _DETERMINERS or _DEMONYM.search(name) is not None
         if qualifies and re.match(r" [a-z]", claim[m.end() :]) and not _CAPITALISED.match(before[-1] if before else ""):
-            continue
-        out.append(name)
-    return out
+            skip = True
+        if not skip:
+            if runs and claim[end : m.start()] == " ":
+                runs[-1].append(name)
+            else:
+                runs.append([name])
+        # "Slovenia's Matej Kranjc": a possessive ends a run.
+        end = -1 if possessive or skip else m.end()
+    return [" ".join(r) for r in runs]
 
 
 def unknown_names(claim: str, context: str) -> list[str]:
-    """The claim's names of which some word is nowhere in the context (a plural "Africans" counts as "African")."""
+    """The claim's names whose last word (a surname, "Therapeutics", a place) is nowhere in the context; a first
+    name the passages leave out ("Jens" of a later paragraph's "Stoltenberg") is not held against it. A plural
+    ("Africans") counts as its singular."""
     words = set(_WORD.findall(context.lower()))
-    return [name for name in claim_names(claim)
-            if not all(w in words or w.rstrip("s") in words for w in _WORD.findall(name.lower()))]
+    out = []
+    for name in claim_names(claim):
+        head = _WORD.findall(name.lower())[-1]
+        if head not in words and head.rstrip("s") not in words:
+            out.append(name)
+    return out
