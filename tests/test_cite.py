@@ -174,8 +174,8 @@ def test_a_name_the_context_never_uses_is_unknown_whatever_its_case():
     assert not unknown_names("Prime Minister Kavitha Ramanna said South Africans in Kyoto paid more.", context)
     assert unknown_names("Ramanna said families in Osaka paid more.", context) == ["Osaka"]
     # A name is judged by its last word: a first name the passages leave out is no swap, a surname is.
-    assert not unknown_names("Kavitha Ramanna said so.", "Ramanna said so.")
-    assert unknown_names("Kavitha Menon said so.", "Kavitha Ramanna said so.") == ["Kavitha Menon"]
+    assert not unknown_names("It was Kavitha Ramanna who said so.", "Ramanna said so.")
+    assert unknown_names("It was Kavitha Menon who said so.", "Kavitha Ramanna said so.") == ["Kavitha Menon"]
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():
