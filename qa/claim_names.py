@@ -15,6 +15,7 @@ import re
 # A capitalised word (any script's capitals), with its possessive or hyphenated parts ("Mi-kyung", "Zieliński").
 _CAPITALISED = re.compile(r"(?<!\w)[^\W\d_a-zß-ÿ][^\W\d_]+(?:['’-][^\W\d_]+)*")
 _WORD = re.compile(r"[^\W\d_]+")
+_NAME_FOLLOWS = re.compile(r" (?:[^\W\d_a-zß-ÿ]|(?:said|says|told|tells|added|warned|argued|wrote)\b)")
 _DETERMINERS = {"the", "a", "an", "its", "his", "her", "their", "our", "this", "that", "one"}
 # "Chinese shoppers", "a German buyer": a people's adjective, often the LLM's from the article's places.
 _DEMONYM = re.compile(r"(?:ish|ese|ian|an|ch|ic)$")
@@ -33,8 +34,10 @@ def claim_names(claim: str) -> list[str]:
     for m in _CAPITALISED.finditer(claim):
         possessive = re.search(r"['’]s$", m.group(0)) is not None
         name = re.sub(r"['’]s$", "", m.group(0))
-        skip = (first is not None and m.start() < first.end()) or len(name) < 3 or name.isupper() \
-            or name.lower() in _NOT_NAMES
+        # The first word is capitalised whatever it is; it is a name when a capitalised word or a verb of speech
+        # follows ("Matej Kranjc abandoned", "Kranjc said").
+        opening = first is not None and m.start() < first.end() and not _NAME_FOLLOWS.match(claim[m.end() :])
+        skip = opening or len(name) < 3 or name.isupper() or name.lower() in _NOT_NAMES
         before = claim[: m.start()].split()
         prev = before[-1].strip("\"“‘'(").lower() if before else ""
         qualifies = prev in _DETERMINERS or _DEMONYM.search(name) is not None

@@ -5,8 +5,8 @@ import pytest
 from core.settings import AnswerSettings
 from core.types import Chunk, Passage
 from qa.cite import CitationChecker, parse_answer
-from qa.extractive import ExtractiveAnswerer
 from qa.claim_names import claim_names, unknown_names
+from qa.extractive import ExtractiveAnswerer
 from qa.figures import misbound_figures, quantities, spelled, unsupported_figures
 from qa.prompts import REFUSAL
 
@@ -166,7 +166,10 @@ def test_a_figure_counting_something_else_in_the_passage_is_misbound():
 def test_the_names_a_sentence_uses():
     claim = ("Slovenia's Matej Kranjc told the EU, the French club and Mrs Foley in Ulaanbaatar that Chinese shoppers "
              "at the Mekong Green plant and Kim Mi-kyung saw 6 degrees Celsius.")
-    assert claim_names(claim) == ["Matej Kranjc", "Foley", "Ulaanbaatar", "Mekong Green", "Kim Mi-kyung"]
+    assert claim_names(claim) == ["Slovenia", "Matej Kranjc", "Foley", "Ulaanbaatar", "Mekong Green", "Kim Mi-kyung"]
+    # The first word is a name when a capitalised word or a verb of speech follows it.
+    assert claim_names("Kranjc said the race was over.") == ["Kranjc"]
+    assert claim_names("According to the doctor, he abandoned.") == []
 
 
 def test_a_name_the_context_never_uses_is_unknown_whatever_its_case():
