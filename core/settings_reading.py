@@ -90,7 +90,8 @@ class ReadingSettings(_Group):
         default=0.2, ge=0, le=1,
         description="A sentence's reader probability counts this much towards whether anything answers when it "
         "lacks the kind of answer asked for (a figure for \"how many\", a date for \"when\", a name for \"who\", "
-        "someone's words for \"what did X say\"). 1 does not look.",
+        "someone's words for \"what did X say\"), or has what a question about the past asks still to come "
+        "(\"will resume\" for \"did the dig resume?\"). 1 does not look.",
     )
     device: str = Field(default="cpu", description="Torch device of the reading models (the torch backend).")
     backend: Literal["onnx", "torch"] = Field(

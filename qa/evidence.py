@@ -142,3 +142,33 @@ def pinned(tokens: set[str], context: str) -> float:
 def is_question(sentence: str) -> bool:
     """A sentence that asks (a headline "Who directed Titanic?") answers nothing."""
     return sentence.rstrip(" \u201d\"'\u2019)").endswith("?")
+
+
+# A question about what happened ("Who was arrested?", "How many votes did she receive?", "Did the dig find the
+# skull?") and a sentence that speaks of it only as to come ("will resume", "is due to begin", "hopes to find"):
+# the article reports the event, not its outcome, the commonest near miss of news questions.
+_PAST_ASKED = re.compile(r"\b(?:did|was|were|had|won|lost|got|made|gave|took|came|went|became|began|sold|paid|"
+                         r"found|held|chose|ended|finished)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(?:will|would|shall|could|might|may|(?:is|are|was|were)\s+(?:due|expected|set|scheduled|"
+                     r"likely|unlikely|yet)\s+to|(?:plans?|planned|hopes?|hoped|aims?|intends?|intended|wants?|"
+                     r"seeks?|expects?)\s+to|yet\s+to|unless)\b")
+_AHEAD = 5
+
+
+def _root(term: str) -> str:
+    return term[:5]
+
+
+def prospective(sentence: str, question: str) -> bool:
+    """Does the sentence speak of what the past-tense question asks about only as still to come: a word of the
+    question within a few words after "will", "is due to", "hopes to", "unless" and the like? A question about a
+    plan ("did they want to", "was it expected to") is answered by one."""
+    # "By what date did the committee want to meet?" asks about the plan itself.
+    if not _PAST_ASKED.search(question) or _FUTURE.search(question.lower()):
+        return False
+    asked = {_root(t) for t in terms(question) if len(t) >= 4 and not t.isdigit()}
+    for m in _FUTURE.finditer(sentence):
+        ahead = terms(" ".join(sentence[m.end():].split()[:_AHEAD]))
+        if any(_root(t) in asked for t in ahead):
+            return True
+    return False

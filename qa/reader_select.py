@@ -18,7 +18,7 @@ from core.settings import ReadingSettings
 from core.types import Passage
 from index.bm25 import terms
 from qa.coverage import unmentioned
-from qa.evidence import answer_kind, holds_kind, pinned, pins
+from qa.evidence import answer_kind, holds_kind, pinned, pins, prospective
 from qa.quotes import named_in, speaker
 from qa.sentences import without_dateline
 
@@ -84,14 +84,18 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     numbered name it is pinned to, the reader's belief is scaled down first: a near miss about another person,
     place or edition (bench/calibrate-style sweeps chose a scale, not a veto, because RGB's snippets often leave
     out the product or prize the question names). A sentence without the kind of answer asked for (no figure for
-    "how many") counts for less towards that belief: the reader, reading for topic, is often sure of it."""
+    "how many"), or one that has what the question asks about still to come ("will resume" for "did the dig
+    resume?"), counts for less towards that belief: the reader, reading for topic, is often sure of it."""
     if not ranked:
         return []
     asked_kind = answer_kind(question)
     kind = asked_kind if question and settings.missing_kind_factor < 1 else None
+    # Asked what happened, a sentence that has it still to come holds no outcome, whatever kind was asked for.
+    outcome = bool(question) and settings.missing_kind_factor < 1
 
     def believed(c: Any) -> float:
-        return c.prob * (1.0 if holds_kind(kind, c.text, question) else settings.missing_kind_factor)
+        held = holds_kind(kind, c.text, question) and not (outcome and prospective(c.text, question))
+        return c.prob * (1.0 if held else settings.missing_kind_factor)
 
     ranked = _believed_first(ranked, believed, settings.reader_threshold)
     words = asked_kind == "quote"

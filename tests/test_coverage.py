@@ -101,6 +101,23 @@ def test_a_sentence_without_the_kind_of_answer_asked_for_counts_less(question, a
     assert select(ranked, passages, off, 3, question=question)
 
 
+@pytest.mark.parametrize(("question", "answered"), [
+    ("How many visitors did the harbour festival draw?", True),
+    # The festival is reported, its outcome is not: "will return" for "did it return?" holds no answer.
+    ("Did the harbour festival return to the quay?", False),
+])
+def test_a_sentence_with_the_asked_outcome_still_to_come_counts_less(question, answered):
+    from core.settings import ReadingSettings
+    from qa.reader_select import select
+
+    text = FESTIVAL + " Organisers said the festival will return to the quay next summer."
+    settings = ReadingSettings(reader_threshold=0.1, missing_kind_factor=0.2, missing_name_factor=1.0)
+    ranked, passages = _ranked(0.3, text, FESTIVAL_TITLE)
+    assert bool(select(ranked, passages, settings, 3, question=question)) is answered
+    off = settings.model_copy(update={"missing_kind_factor": 1.0})
+    assert select(ranked, passages, off, 3, question=question)
+
+
 def test_asked_for_someones_words_runners_up_quoting_another_named_person_are_left_out():
     from core.settings import ReadingSettings
     from core.types import Chunk, Passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import answer_kind, holds_kind, is_question, pinned, pins
+from qa.evidence import answer_kind, holds_kind, is_question, pinned, pins, prospective
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -67,3 +67,20 @@ def test_a_sentence_that_asks_answers_nothing():
 ])
 def test_a_follow_up_opening_with_a_conjunction_asks_for_the_same_kind(question, kind):
     assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(("sentence", "question", "still_to_come"), [
+    # Asked what happened, the article has it still to come: the event is reported, not its outcome.
+    ("The dig will resume in January, when the team hopes to find the skull.",
+     "Did the team find the skull when the dig resumed?", True),
+    ("The strike is due to begin on June 1 unless the arrears are paid.", "Did the strike begin on June 1?", True),
+    ("Counting is expected to finish on Friday.", "How many votes did Hall receive once counting finished?", True),
+    # It happened, and something else is to come.
+    ("Police arrested two men, who will appear in court on Monday.", "Who was arrested for the attack?", False),
+    # Not a question about the past, or one about the plan itself.
+    ("The plan will include four new clinics.", "What does the plan include?", False),
+    ("The committee wants to meet the chief executive by December 15.",
+     "By what date did the committee want to meet the chief executive?", False),
+])
+def test_a_sentence_with_the_asked_event_still_to_come(sentence, question, still_to_come):
+    assert prospective(sentence, question) is still_to_come
