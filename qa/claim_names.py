@@ -55,12 +55,14 @@ def claim_names(claim: str) -> list[str]:
 
 def unknown_names(claim: str, context: str) -> list[str]:
     """The claim's names whose last word (a surname, "Therapeutics", a place) is nowhere in the context; a first
-    name the passages leave out ("Jens" of a later paragraph's "Stoltenberg") is not held against it. A plural
-    ("Africans") counts as its singular."""
+    name the passages leave out ("Jens" of a later paragraph's "Stoltenberg") is not held against it. A word and
+    one of its forms count as one ("Africans" and "African", "Asian" and "Asia", "Senegal" and "Senegalese"):
+    a context word that begins the other, at least four letters, three letters apart at most."""
     words = set(_WORD.findall(context.lower()))
+    starts = words | {w[:n] for w in words for n in range(max(4, len(w) - 3), len(w) + 1)}
     out = []
     for name in claim_names(claim):
         head = _WORD.findall(name.lower())[-1]
-        if head not in words and head.rstrip("s") not in words:
+        if head not in starts and not any(head[:n] in words for n in range(max(4, len(head) - 3), len(head))):
             out.append(name)
     return out

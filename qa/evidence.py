@@ -144,7 +144,7 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip(" \u201d\"'\u2019)").endswith("?")
 
 
-# A question about what happened ("Who was arrested?", "How many votes did she receive?", "Did the dig find the
+# A question about what happened ("Who was charged?", "How many seats did the party win?", "Did the dig find the
 # skull?") and a sentence that speaks of it only as to come ("will resume", "is due to begin", "hopes to find"):
 # the article reports the event, not its outcome, the commonest near miss of news questions.
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|won|lost|got|made|gave|took|came|went|became|began|sold|paid|"

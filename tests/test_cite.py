@@ -179,6 +179,9 @@ def test_a_name_the_context_never_uses_is_unknown_whatever_its_case():
     # A name is judged by its last word: a first name the passages leave out is no swap, a surname is.
     assert not unknown_names("It was Kavitha Ramanna who said so.", "Ramanna said so.")
     assert unknown_names("It was Kavitha Menon who said so.", "Kavitha Ramanna said so.") == ["Kavitha Menon"]
+    # A word's forms are one word; a short name is still a name.
+    assert not unknown_names("It grew Senegal's trade, Dean Rao said.", "Senegalese traders grew it, Rao said.")
+    assert unknown_names("It grew, Dean Roy said.", "It grew, Rao said.") == ["Dean Roy"]
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():

@@ -74,9 +74,9 @@ def test_a_follow_up_opening_with_a_conjunction_asks_for_the_same_kind(question,
     ("The dig will resume in January, when the team hopes to find the skull.",
      "Did the team find the skull when the dig resumed?", True),
     ("The strike is due to begin on June 1 unless the arrears are paid.", "Did the strike begin on June 1?", True),
-    ("Counting is expected to finish on Friday.", "How many votes did Hall receive once counting finished?", True),
+    ("Counting is expected to finish on Friday.", "How many seats did the Greens win once counting finished?", True),
     # It happened, and something else is to come.
-    ("Police arrested two men, who will appear in court on Monday.", "Who was arrested for the attack?", False),
+    ("Police charged two men, who will appear in court on Monday.", "Who was charged over the attack?", False),
     # Not a question about the past, or one about the plan itself.
     ("The plan will include four new clinics.", "What does the plan include?", False),
     ("The committee wants to meet the chief executive by December 15.",
