@@ -149,14 +149,13 @@ def is_question(sentence: str) -> bool:
 # the article reports the event, not its outcome, the commonest near miss of news questions.
 _PAST_ASKED = re.compile(r"\b(?:did|was|were|had|won|lost|got|made|gave|took|came|went|became|began|sold|paid|"
                          r"found|held|chose|ended|finished)\b", re.IGNORECASE)
+# Lower case only: "May" is the month.
 _FUTURE = re.compile(r"\b(?:will|would|shall|could|might|may|(?:is|are|was|were)\s+(?:due|expected|set|scheduled|"
                      r"likely|unlikely|yet)\s+to|(?:plans?|planned|hopes?|hoped|aims?|intends?|intended|wants?|"
                      r"seeks?|expects?)\s+to|yet\s+to|unless)\b")
 _AHEAD = 5
-
-
-def _root(term: str) -> str:
-    return term[:5]
+# Words compared by their first five letters: terms() does not stem verbs ("resumed", "resume").
+_ROOT = 5
 
 
 def prospective(sentence: str, question: str) -> bool:
@@ -166,9 +165,9 @@ def prospective(sentence: str, question: str) -> bool:
     # "By what date did the committee want to meet?" asks about the plan itself.
     if not _PAST_ASKED.search(question) or _FUTURE.search(question.lower()):
         return False
-    asked = {_root(t) for t in terms(question) if len(t) >= 4 and not t.isdigit()}
+    asked = {t[:_ROOT] for t in terms(question) if len(t) >= 4 and not t.isdigit()}
     for m in _FUTURE.finditer(sentence):
         ahead = terms(" ".join(sentence[m.end():].split()[:_AHEAD]))
-        if any(_root(t) in asked for t in ahead):
+        if any(t[:_ROOT] in asked for t in ahead):
             return True
     return False

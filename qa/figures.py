@@ -87,7 +87,6 @@ _SUFFIX = {"st": "ordinal", "nd": "ordinal", "rd": "ordinal", "th": "ordinal", "
            "m": "million", "k": "thousand"}
 _CURRENCY = {"$": "dollar", "€": "euro", "£": "pound"}
 _BIG = {"million", "billion", "trillion", "thousand"}
-_STRICT = _BIG
 _NOT_COUNTED = {
     "of", "to", "in", "on", "at", "for", "from", "and", "or", "the", "a", "an", "by", "with", "than", "as", "per",
     "is", "was", "were", "are", "be", "been", "more", "less", "about", "over", "under", "each", "this", "that", "it",
@@ -121,7 +120,7 @@ def quantities(text: str) -> list[tuple[str, str | None]]:
                 continue
             if sign and unit is None and not (i < len(toks) and toks[i].lower() in _BIG):
                 unit = _CURRENCY[sign]
-        elif all(w in _UNITS or w in _TENS for w in parts) or parts[0] in _UNITS and len(parts) == 1:
+        elif all(w in _UNITS or w in _TENS for w in parts):
             words = []
             while i < len(toks) and (all(w in _UNITS or w in _TENS or w in _SCALES for w in toks[i].lower().split("-"))
                                      or toks[i].lower() == "and" and words):
@@ -148,16 +147,14 @@ def misbound_figures(claim: str, context: str) -> list[str]:
     """The claim's figures that count something else in the context, where another figure counts what the claim's
     does: "18 percent ... 62 months" for "62 percent ... 18 months", "17 officials" for "34 officials" beside "17
     days". A figure the context states counting the claim's thing is fine, and so is one it states without saying
-    what it counts ("12 of them"), unless the claim's is a scale ("9 million" is never the "9" of "9
-    to 3")."""
+    what it counts ("12 of them"), unless the claim's is a scale ("9 million" is never the "9" of "9 to 3")."""
     stated = quantities(context)
     out = []
     for value, unit in quantities(claim):
         if unit is None:
             continue
         counts = [u for v, u in stated if v == value]
-        vague = unit not in _STRICT
-        if not counts or any(u == unit or (u is None and vague) for u in counts):
+        if not counts or any(u == unit or (u is None and unit not in _BIG) for u in counts):
             continue
         if any(u == unit for v, u in stated if v != value):
             out.append(f"{value} {unit}")
