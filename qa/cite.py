@@ -20,6 +20,7 @@ from index.bm25 import terms
 from qa.answer import citation_for, defuse_markers, refusal
 from qa.claim_names import unknown_names
 from qa.figures import misbound_figures, unsupported_figures
+from qa.negated import unnegated
 from qa.opposites import opposite
 from qa.prompts import REFUSAL
 from qa.sentences import SentenceCache, split_sentences
@@ -195,6 +196,8 @@ class CitationChecker:
             return Verdict(False, 0.0, quotes, f"name not in the cited articles: {names[0]}")
         if windows and (pair := opposite(draft.text, cited)):
             return Verdict(False, 0.0, quotes, f"the cited sentences say the opposite: {pair[1]!r}, not {pair[0]!r}")
+        if windows and (word := unnegated(draft.text, cited)):
+            return Verdict(False, 0.0, quotes, f"the cited sentences negate {word!r}")
         prob, best = self.verifier.support(draft.text, [w for _, _, w in windows])
         if best >= 0:
             i, span, _ = windows[best]

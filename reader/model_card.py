@@ -69,8 +69,8 @@ A cross-encoder scoring (evidence, claim) pairs: the probability that the eviden
 the cited passage) says what the claim says. newsdesk's citation check judges each non-verbatim answer sentence
 with it against the cited passages' closest sentences, after the hard rules (a quotation or figure absent from
 the cited passage, a date absent from its closest sentences, a figure counting something else there, a name the
-cited articles never use, a word whose opposite they use: each fails outright), and flags the sentence below the
-calibrated threshold ({threshold},
+cited articles never use, a word whose opposite they use or that they only negate: each fails outright), and
+flags the sentence below the calibrated threshold ({threshold},
 `NEWSDESK_READING_VERIFIER_THRESHOLD`).
 
 {common}

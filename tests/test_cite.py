@@ -8,6 +8,7 @@ from qa.cite import CitationChecker, parse_answer
 from qa.claim_names import claim_names, unknown_names
 from qa.extractive import ExtractiveAnswerer
 from qa.figures import misbound_figures, quantities, spelled, unsupported_figures
+from qa.negated import unnegated
 from qa.prompts import REFUSAL
 
 
@@ -182,6 +183,17 @@ def test_a_name_the_context_never_uses_is_unknown_whatever_its_case():
     # A word's forms are one word; a short name is still a name.
     assert not unknown_names("It grew Senegal's trade, Dean Rao said.", "Senegalese traders grew it, Rao said.")
     assert unknown_names("It grew, Dean Roy said.", "It grew, Rao said.") == ["Dean Roy"]
+
+
+def test_a_word_the_cited_sentences_only_negate_stated_plainly_is_found():
+    cited = "The council did not approve the ferry budget. Engineers said the wall would not hold another winter."
+    assert unnegated("The council approved the ferry budget.", cited) == "approved"
+    assert unnegated("The wall will hold, engineers said.", cited) == "hold"
+    # A sentence negating in its own way is not judged; the negation reaches the first word after it only.
+    assert unnegated("The council declined to approve the ferry budget.", cited) is None
+    assert unnegated("Engineers spoke of another winter.", cited) is None
+    # A word the cited sentences also state plainly is not only negated.
+    assert unnegated("The budget was approved.", cited + " The harbour budget was approved in May.") is None
 
 
 def test_dates_are_weekdays_months_and_years_not_the_verb_may():
