@@ -162,7 +162,7 @@ def prospective(sentence: str, question: str) -> bool:
     """Does the sentence speak of what the past-tense question asks about only as still to come: a word of the
     question within a few words after "will", "is due to", "hopes to", "unless" and the like? A question about a
     plan ("did they want to", "was it expected to") is answered by one."""
-    # "By what date did the committee want to meet?" asks about the plan itself.
+    # "When did the union want the talks to end?" asks about the plan itself.
     if not _PAST_ASKED.search(question) or _FUTURE.search(question.lower()):
         return False
     asked = {t[:_ROOT] for t in terms(question) if len(t) >= 4 and not t.isdigit()}
