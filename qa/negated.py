@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 from index.bm25 import terms
+from qa.opposites import NEGATORS
 
-_NEGATOR = re.compile(r"(?:not|no|never|nor|without|\w+n't)", re.IGNORECASE)
 _NEGATES = re.compile(
     r"\b(?:not|no|never|nor|none|nobody|nothing|neither|without|declin\w*|refus\w*|fail\w*|deni\w*|den(?:y|ies)|"
     r"reject\w*|ruled?\s+out|unable|lack\w*|yet\s+to|instead|rather|barely|hardly|little|few|avoid\w*|stopp?\w*|"
@@ -35,11 +35,11 @@ def negated_words(text: str) -> set[str]:
     """Roots of the words the text negates and never states un-negated."""
     negated, stated = set(), set()
     ahead = 0
-    for token in _TOKEN.findall(text):
+    for token in _TOKEN.findall(text.replace("\u2019", "'")):
         word = token.lower()
         if not word[0].isalpha() and word[0] != "'":
             ahead = 0  # punctuation ends a negation's reach
-        elif _NEGATOR.fullmatch(word):
+        elif word in NEGATORS or word.endswith("n't"):
             ahead = _SCOPE
         elif _content(word):
             (negated if ahead else stated).add(word[:_ROOT])
@@ -51,7 +51,8 @@ def negated_words(text: str) -> set[str]:
 
 def unnegated(claim: str, cited: str) -> str | None:
     """A word of the claim, which holds no negation, that the cited sentences only ever negate."""
-    if _NEGATES.search(claim):
+    # A curly apostrophe ("didn’t") is the straight one of the patterns.
+    if _NEGATES.search(claim.replace("\u2019", "'")):
         return None
     roots = negated_words(cited)
     return next((w for w in re.findall(r"[A-Za-z]+", claim) if _content(w.lower()) and w.lower()[:_ROOT] in roots),

@@ -48,7 +48,7 @@ expected unexpected | planned unplanned | official unofficial | formal informal 
 # Time order and ordinals ("before"/"after", "first"/"last") are not listed: they are used in too many senses
 # ("the first time since", "after studying") to be read as opposites, and on the train split they made half the
 # rule's false alarms.
-_NEGATORS = {"not", "no", "never", "nor", "without"}
+NEGATORS = {"not", "no", "never", "nor", "without"}
 _WORD = re.compile(r"[a-z]+(?:'t)?")
 
 _BOTH_WAYS: defaultdict[str, set[str]] = defaultdict(set)
@@ -66,7 +66,7 @@ def opposite(claim: str, evidence: str) -> tuple[str, str] | None:
     """(claim's word, evidence's word) when the claim uses a word the evidence never does and the evidence its
     opposite, not negated ("not certain" is no opposite of "uncertain"); else None."""
     said = _words(evidence)
-    plain = {w for k, w in enumerate(said) if not {*said[max(0, k - 2) : k]} & _NEGATORS
+    plain = {w for k, w in enumerate(said) if not {*said[max(0, k - 2) : k]} & NEGATORS
              and not any(x.endswith("n't") for x in said[max(0, k - 2) : k])}
     words = _words(claim)
     for w in dict.fromkeys(words):

@@ -192,6 +192,9 @@ def test_a_word_the_cited_sentences_only_negate_stated_plainly_is_found():
     # A sentence negating in its own way is not judged; the negation reaches the first word after it only.
     assert unnegated("The council declined to approve the ferry budget.", cited) is None
     assert unnegated("Engineers spoke of another winter.", cited) is None
+    # Curly apostrophes negate as straight ones do, in the cited sentences and in the claim.
+    assert unnegated("The council approved the ferry budget.", "The council didn\u2019t approve it.") == "approved"
+    assert unnegated("The council didn\u2019t approve the ferry budget.", cited) is None
     # A word the cited sentences also state plainly is not only negated.
     assert unnegated("The budget was approved.", cited + " The harbour budget was approved in May.") is None
 
