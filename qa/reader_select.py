@@ -93,9 +93,13 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
     # Asked what happened, a sentence that has it still to come holds no outcome, whatever kind was asked for.
     outcome = bool(question) and settings.missing_kind_factor < 1
 
+    # Each candidate's belief once: the ordering, the refusal and its near-miss checks all read it.
+    beliefs = {id(c): c.prob * (1.0 if holds_kind(kind, c.text, question)
+                                and not (outcome and prospective(c.text, question)) else settings.missing_kind_factor)
+               for c in ranked}
+
     def believed(c: Any) -> float:
-        held = holds_kind(kind, c.text, question) and not (outcome and prospective(c.text, question))
-        return c.prob * (1.0 if held else settings.missing_kind_factor)
+        return beliefs[id(c)]
 
     ranked = _believed_first(ranked, believed, settings.reader_threshold)
     words = asked_kind == "quote"
@@ -123,10 +127,10 @@ def select(ranked: list[Any], passages: Sequence[Passage], settings: ReadingSett
             break
         same = passages[c.passage].chunk.article_id == lead
         ratio = settings.runner_up_ratio if same else settings.other_article_ratio
-        believed = c.prob >= settings.runner_up_belief * best.prob
+        credible = c.prob >= settings.runner_up_belief * best.prob
         theirs = speaker(c.text, c.previous) if own else None
         other = bool(theirs and theirs != own and not named_in(theirs, question))
-        if c.score >= ratio * best.score and believed and not other and all(c.text != o.text for o in chosen):
+        if c.score >= ratio * best.score and credible and not other and all(c.text != o.text for o in chosen):
             chosen.append(c)
     return chosen
 
