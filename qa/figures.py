@@ -24,6 +24,9 @@ _SPELLED = re.compile(rf"\b(?:{_WORD})(?:[\s-]+(?:{_WORD}))*\b", re.IGNORECASE)
 _HEDGED = re.compile(r"\b(?:about|around|roughly|nearly|almost|some|over|under|more than|less than|fewer than|"
                      r"at least|close to|up to|approximately)\s+\D{0,4}?(\d[\d,.]*\d|\d)", re.IGNORECASE)
 _NEAR = 0.25
+# A difference stated in a claim: at least this big (see _difference), within this share when hedged.
+_LEAST_DIFFERENCE = 10
+_HEDGE_SHARE = 0.05
 
 
 def figures(text: str) -> set[str]:
@@ -55,7 +58,8 @@ def spelled(text: str) -> set[str]:
 
 
 def unsupported_figures(claim: str, context: str) -> set[str]:
-    """The claim's figures its context neither states (in digits or words) nor rounds to, hedged."""
+    """The claim's figures its context neither states (in digits or words) nor rounds to, hedged, nor gives as the
+    difference of two of its figures counting the same thing."""
     stated = figures(context) | spelled(context)
     missing = figures(claim) - stated
     if not missing:
@@ -66,15 +70,17 @@ def unsupported_figures(claim: str, context: str) -> set[str]:
             known.append(float(f))
         except ValueError:
             continue
+    hedged = set()
     for m in _HEDGED.finditer(claim):
         f = m.group(1).replace(",", "").rstrip(".")
+        hedged.add(f)
         try:
             value = float(f)
         except ValueError:
             continue
         if f in missing and any(abs(value - k) <= _NEAR * max(abs(k), 1.0) for k in known):
             missing.discard(f)
-    return missing
+    return {f for f in missing if not _difference(f, claim, context, hedged)}
 
 
 # What a figure counts is the word after it ("62 percent", "18 months", "34 officials", "2.4 million"), or what a
@@ -159,3 +165,57 @@ def misbound_figures(claim: str, context: str) -> list[str]:
         if any(u == unit for v, u in stated if v != value):
             out.append(f"{value} {unit}")
     return out
+
+
+# A difference is stated as one: "a rise of 800", "fell by about 37,700", "250 dollars above", "11 points more". A
+# figure in no such words ("a $25,000 bonus" where the passage gives $40,000 and $15,000) is one of the things
+# counted, and a wrong one.
+_COMPARING = re.compile(r"\b(?:by|more|fewer|less|rise|rises|rose|risen|climb\w*|gr[eo]w\w*|f[ae]ll\w*|drop\w*|up|down|"
+                        r"above|below|behind|ahead|increase\w*|decrease\w*|higher|lower|gap|margin|beat|extra|gain\w*|"
+                        r"jump\w*|added|difference)\b", re.IGNORECASE)
+_AROUND = 3
+
+
+def _compares(figure: str, claim: str) -> bool:
+    for m in _FIGURE.finditer(claim):
+        if m.group().replace(",", "").rstrip(".") == figure:
+            before = claim[: m.start()].split()[-_AROUND:]
+            after = claim[m.end() :].split()[:_AROUND + 1]
+            if _COMPARING.search(" ".join(before + after)):
+                return True
+    return False
+
+
+# Units that a difference keeps: two percentages differ by percentage points.
+_SAME_UNIT = {"percentage": "percent", "point": "percent"}
+
+
+def _difference(figure: str, claim: str, context: str, hedged: set[str]) -> bool:
+    """Is the claim's figure the difference of two of the context's that count what it counts? "a rise of 800
+    cedis" from 1,800 to 2,600 cedis, "21,000 more people than forecast" from 61,000 people and 40,000, "11 points"
+    between 58 and 47 percent. Exact, or within a twentieth when hedged ("more than 42,000" for 42,210). Small
+    or bare figures are left to the plain rule: a wrong one is too often some difference by chance."""
+    try:
+        value = float(figure)
+    except ValueError:
+        return False
+    if value < _LEAST_DIFFERENCE:
+        return False
+    units = {u for v, u in quantities(claim) if v == figure}
+    # A figure that says what it counts: a bare one ("on February 12", "to 16") is too often a date or a swap.
+    if len(units) != 1 or None in units or not _compares(figure, claim):
+        return False
+    unit = _SAME_UNIT.get(next(iter(units)), next(iter(units)))
+    stated = []
+    for v, u in quantities(context):
+        try:
+            stated.append((float(v), _SAME_UNIT.get(u, u) if u else None))
+        except ValueError:
+            continue
+    tolerance = _HEDGE_SHARE * value if figure in hedged else 1e-6
+    for i, (a, ua) in enumerate(stated):
+        for b, ub in stated[i + 1:]:
+            kinds = {u for u in (unit, ua, ub) if u}
+            if len(kinds) == 1 and abs(abs(a - b) - value) <= tolerance:
+                return True
+    return False

@@ -136,6 +136,20 @@ def test_a_hedged_round_figure_is_checked_against_the_passage_within_a_quarter()
     assert unsupported_figures("Nearly 500 homes lost power.", passage) == {"500"}  # hedged, but far off
 
 
+def test_a_difference_of_two_figures_counting_the_same_thing_is_stated():
+    passage = ("A sack of maize that cost 1,450 shillings in March now sells for 2,100 shillings. Turnout was 64 "
+               "percent, up from 52 percent; 38,940 people voted, against 26,300 in 2021.")
+    assert not unsupported_figures("A sack now costs 650 shillings more than in March.", passage)
+    assert not unsupported_figures("Turnout rose 12 points.", passage)
+    assert not unsupported_figures("Turnout rose by 12 percentage points.", passage)
+    assert not unsupported_figures("Turnout grew by about 12,600 people.", passage)  # 12,640, hedged
+    assert unsupported_figures("Turnout grew by 12,600 people.", passage) == {"12600"}  # unhedged: exact
+    assert unsupported_figures("A sack now costs 650 euros more.", passage) == {"650"}  # counts something else
+    assert unsupported_figures("The price rose on March 12.", passage) == {"12"}  # a bare figure: not a difference
+    # Not stated as a difference: one of the things counted, and wrong (26,300 + 12,640 people, not 12,640).
+    assert unsupported_figures("38,940 people voted, and 12,640 people stayed away.", passage) == {"12640"}
+
+
 def test_a_figure_the_passage_spells_out_is_stated():
     passage = '"Nine hundred families will have no income by winter," he said. Eleven of the centres close.'
     assert not unsupported_figures("Ndlovu said 900 families would have no income by winter.", passage)
