@@ -52,7 +52,7 @@ def judge_claims(desk: object, rule_made: bool = False, verifier: bool = True) -
     for evidence, claim, label, kind in examples:
         # The chunk the claim cites: the indexed chunk holding its evidence (a wrong citation's evidence is another
         # article's, so it cites that article's chunk).
-        chunk = _holding(evidence, [c for cs in chunks.values() for c in cs])
+        chunk = _holding(evidence, [c for cs in chunks.values() for c in cs], claim)
         if chunk is None:
             continue
         verdict = checker.verdicts([Draft(claim, [0])], [Passage(chunk=chunk, score=1.0)])[0]
@@ -61,18 +61,23 @@ def judge_claims(desk: object, rule_made: bool = False, verifier: bool = True) -
     return out
 
 
-def _holding(evidence: str, chunks: list) -> object | None:
+def _holding(evidence: str, chunks: list, claim: str = "") -> object | None:
     """The chunk holding most of the evidence window's sentences: a window that opens with the last sentence of a
     chunk has its claim's sentence in the next one (the first chunk holding the window's opening was taken before,
-    and its faithful claims were judged against the wrong text)."""
+    and its faithful claims were judged against the wrong text). A two-sentence window split over two chunks is
+    cited, as an LLM cites it, to the chunk holding the sentence the claim restates: the one sharing most words
+    with it."""
+    from index.bm25 import terms
     from qa.sentences import split_sentences
 
-    keys = [evidence[a:b][:60] for a, b in split_sentences(evidence)] or [evidence[:60]]
-    best, most = None, 0
+    sentences = [evidence[a:b] for a, b in split_sentences(evidence)] or [evidence]
+    wanted = set(terms(claim))
+    best, most = None, (0, 0)
     for c in chunks:
-        held = sum(k in c.text for k in keys)
-        if held > most:
-            best, most = c, held
+        held = [s for s in sentences if s[:60] in c.text]
+        score = (len(held), max((len(wanted & set(terms(s))) for s in held), default=0))
+        if held and score > most:
+            best, most = c, score
     return best
 
 
