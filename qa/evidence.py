@@ -33,11 +33,15 @@ _KIND_NUMBER = re.compile(r"\bhow\s+(?:many|much|long|old|far|big|tall|large)\b|
 _KIND_NAME = re.compile(r"\blocation\b|" + _LEAD + r"(?:who|whom|whose|where)\b|\bwhich\s+(?!date|year|day|month|"
                         r"time)\w+|\bwhat\s+(?:is|was)\s+the\s+name\b|\bwho\s+(?:is|was|were|will)\b|\bwhere\b",
                         re.IGNORECASE)
+# "What time did the sitting end?" is answered by a time of day.
+_CLOCK = (r"\b\d{1,2}(?:[:.]\d\d)?\s*(?:a\.m\.?|p\.m\.?|am\b|pm\b|o'clock|in\s+the\s+(?:morning|afternoon|evening))|"
+          r"\b(?:midnight|noon|midday|dawn|dusk)\b")
 _DATE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b|\b(?:19|20)\d\d\b|"
                    rf"\b{_MONTH}\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b|"
-                   r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE)
+                   r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|" + _CLOCK, re.IGNORECASE)
 _NUMBER = re.compile(r"\d[\d,.]*%?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                     r"forty|fifty|hundred|thousand|million|billion|dozen|half|twice|once)\b", re.IGNORECASE)
+                     r"forty|fifty|hundred|thousand|million|billion|dozen|half|twice|once|first|second|third|fourth|fifth|sixth|"
+                     r"seventh|eighth|ninth|tenth)\b", re.IGNORECASE)
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019.-]*[A-Za-z0-9]|\b[A-Z]\b")
 _COMMON_START = {"the", "a", "an", "in", "on", "at", "it", "this", "that", "he", "she", "they", "we", "i", "but", "and",
                  "after", "before", "when", "while", "as", "for", "with", "from", "by", "his", "her", "their", "its",

@@ -28,6 +28,17 @@ def test_a_quote_question_is_held_by_quoted_or_reported_words_only():
     assert not holds_kind("quote", "The minister arrived in Brussels on Tuesday.", q)
 
 
+@pytest.mark.parametrize(("kind", "sentence", "question", "held"), [
+    ("date", "The sitting ran past 9 in the evening.", "What time did the sitting end?", True),
+    ("date", "The drone found him at about 10:40 a.m. near the ravine.", "When was the boy found?", True),
+    ("date", "The sitting was long and bad-tempered.", "What time did the sitting end?", False),
+    ("number", "She is the third health minister since the election.", "How many health ministers has it had?", True),
+    ("number", "The ministry has had several health ministers.", "How many health ministers has it had?", False),
+])
+def test_a_time_of_day_is_a_when_answer_and_an_ordinal_a_count(kind, sentence, question, held):
+    assert holds_kind(kind, sentence, question) is held
+
+
 @pytest.mark.parametrize(("question", "expected"), [
     ("Who won the 2021 Tour de France?", {"2021"}),
     ("When was Pixel 6 announced?", {"pixel 6"}),
