@@ -92,7 +92,38 @@ def carry_context(question: str, history: Sequence[Any]) -> Rewrite:
     # the last answer's names (its speaker) would pull the answer back to them. Retrieval still gets the context.
     words = {w.lower().strip("'\u2019") for w in _WORD.findall(question)}
     focus = " ".join([question, *carried[:3]]) if words & _POINTING else question
+    # "And the traders' leader?" after "What did Nyambura say after the vote?" asks the same of someone else.
+    focus = about_another(question, last.question) or focus
     return Rewrite(query=query, focus=focus, carried=True)
+
+
+# "And the uncle?", "What about the patient group?": a subject and nothing else.
+_ELLIPTIC = re.compile(r"^\s*(?:and|but|so|what\s+about|how\s+about)\s+(?P<subject>[^?]{2,60}?)\s*\??\s*$",
+                       re.IGNORECASE)
+# The subject of the last question: between its auxiliary and its verb ("What did <the union leader> tell ...",
+# "How did <local residents> react ...").
+_FRAME = re.compile(r"^(?P<head>\s*(?:and\s+)?(?:what|how|why|when|where|who)\s+(?:did|does|do|has|have|had|will|would)"
+                    r"\s+)(?P<subject>.+?)(?P<rest>\s+(?:say|said|tell|told|react|respond|think|feel|describe|call|"
+                    r"make|do|want|plan|propose|announce|warn|expect|write|reply|answer|explain|argue|claim|"
+                    r"see|view|comment|predict|promise|admit|mean|decide|offer|ask|demand)\b)", re.IGNORECASE)
+# A verb in the follow-up makes it a question of its own ("And what did the baker say?").
+_VERB = re.compile(r"\b(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|say|said|think)\b",
+                   re.IGNORECASE)
+
+
+def about_another(question: str, last: str) -> str | None:
+    """The last question asked of the follow-up's subject: "And the traders' leader?" after "What did Nyambura say
+    after the vote?" is "What did the traders' leader say?". The answerer then reads it for the
+    kind of answer the last one asked (someone's words), and about them, not the last turn's speaker."""
+    m = _ELLIPTIC.match(question)
+    frame = _FRAME.match(last)
+    if not m or not frame or _VERB.search(m.group("subject")):
+        return None
+    head = frame.group("head").lstrip()
+    head = re.sub(r"^and\s+", "", head, flags=re.IGNORECASE)
+    # Only the last question's verb: what it asked about ("about the price", "after the vote") was the last
+    # person's topic, and the other person is quoted on their own.
+    return f"{head[:1].upper()}{head[1:]}{m.group('subject').strip()}{frame.group('rest')}?"
 
 
 def story_of(answer: str, passages: Sequence[Passage]) -> list[str]:

@@ -92,6 +92,21 @@ def test_a_follow_up_with_a_subject_of_its_own_is_focused_on_that_subject():
     assert "Ruiz" in pointing.focus
 
 
+@pytest.mark.parametrize(("question", "last", "focus"), [
+    ("And the traders' leader?", "What did Nyambo say after the vote?", "What did the traders' leader say?"),
+    ("What about the patient group?", "What did the regulator's chief executive say about the price?",
+     "What did the patient group say?"),
+    ("And business owners?", "How did residents react to the runway ruling?", "How did business owners react?"),
+    ("And what did the baker say?", "What did the mayor say?", "And what did the baker say?"),  # asks for itself
+    ("And in 2023?", "How many votes did she get in 2024?", "And in 2023?"),  # no subject to swap in
+])
+def test_a_follow_up_naming_only_someone_else_asks_them_what_the_last_turn_asked(question, last, focus):
+    # The last question's topic ("about the price") was the last person's; the other is quoted on their own.
+    step = carry_context(question, [Turn(question=last, answer="Nyambo said the budget was fair. [1]")])
+    assert step.carried and last in step.query
+    assert step.focus == focus
+
+
 STORIES = [
     Article(id="rents", title="Corrib rents climb for a third year", source="Wire", published="2025-03-02",
             text="Rents in Corrib rose 9 percent last year, the tenancy board said.\n\n"
@@ -114,6 +129,16 @@ def test_a_follow_up_with_a_subject_of_its_own_stays_in_the_conversations_story(
     assert not follow.refused
     assert {c.article_id for c in follow.citations} == {"rents"}, follow.answer
     assert "rental plan" in follow.answer
+
+
+def test_a_follow_up_naming_only_someone_else_is_answered_with_their_words(desk):
+    assert desk.ingest([], articles=STORIES).ok
+    desk.retriever.settings = desk.retriever.settings.model_copy(update={"followup_articles": 1})
+    history = [Turn(question="What did nurse Tomas Feeney say about his rent?",
+                    answer="His rent had risen by 240 euros a month since 2023. [1]")]
+    follow = desk.ask("And the government?", history=history)
+    assert not follow.refused
+    assert "rental plan" in follow.answer and "Feeney" not in follow.answer, follow.answer
 
 
 def test_in_story_keeps_the_cited_articles_and_the_first_ones_retrieved():
