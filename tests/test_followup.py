@@ -99,6 +99,9 @@ def test_a_follow_up_with_a_subject_of_its_own_is_focused_on_that_subject():
     ("And business owners?", "How did residents react to the runway ruling?", "How did business owners react?"),
     ("And what did the baker say?", "What did the mayor say?", "And what did the baker say?"),  # asks for itself
     ("And in 2023?", "How many votes did she get in 2024?", "And in 2023?"),  # no subject to swap in
+    ("And in 2023?", "What did the mayor say in 2024?", "And in 2023?"),  # a time is no one to ask
+    ("And yesterday?", "What did the mayor say?", "And yesterday?"),
+    ("What about it?", "What did the mayor say about the bridge?", "What about it?"),
 ])
 def test_a_follow_up_naming_only_someone_else_asks_them_what_the_last_turn_asked(question, last, focus):
     # The last question's topic ("about the price") was the last person's; the other is quoted on their own.
