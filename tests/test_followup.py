@@ -122,25 +122,17 @@ STORIES = [
 ]
 
 
-def test_a_follow_up_with_a_subject_of_its_own_stays_in_the_conversations_story(desk):
+# "And the government?" names only someone else: it is asked what the last question asked (qa/followup.about_another).
+@pytest.mark.parametrize("question", ["And what did the government say?", "And the government?"])
+def test_a_follow_up_with_a_subject_of_its_own_stays_in_the_conversations_story(desk, question):
     assert desk.ingest([], articles=STORIES).ok
     desk.retriever.settings = desk.retriever.settings.model_copy(update={"followup_articles": 1})
     # As in an evaluation set's history: the last answer's text, not which articles it cited.
     history = [Turn(question="What did nurse Tomas Feeney say about his rent?",
                     answer="His rent had risen by 240 euros a month since 2023. [1]")]
-    follow = desk.ask("And what did the government say?", history=history)
+    follow = desk.ask(question, history=history)
     assert not follow.refused
     assert {c.article_id for c in follow.citations} == {"rents"}, follow.answer
-    assert "rental plan" in follow.answer
-
-
-def test_a_follow_up_naming_only_someone_else_is_answered_with_their_words(desk):
-    assert desk.ingest([], articles=STORIES).ok
-    desk.retriever.settings = desk.retriever.settings.model_copy(update={"followup_articles": 1})
-    history = [Turn(question="What did nurse Tomas Feeney say about his rent?",
-                    answer="His rent had risen by 240 euros a month since 2023. [1]")]
-    follow = desk.ask("And the government?", history=history)
-    assert not follow.refused
     assert "rental plan" in follow.answer and "Feeney" not in follow.answer, follow.answer
 
 
