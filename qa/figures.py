@@ -80,7 +80,18 @@ def unsupported_figures(claim: str, context: str) -> set[str]:
             continue
         if f in missing and any(abs(value - k) <= _NEAR * max(abs(k), 1.0) for k in known):
             missing.discard(f)
-    return {f for f in missing if not _difference(f, claim, context, hedged)}
+    if not missing:
+        return missing
+    # Read once for all of the claim's missing figures: what each counts, and the context's counted figures.
+    claimed = quantities(claim)
+    counted = []
+    for v, u in quantities(context):
+        try:
+            counted.append((float(v), _SAME_UNIT.get(u, u) if u else None))
+        except ValueError:
+            continue
+    return {f for f in missing
+            if not _difference(f, {u for v, u in claimed if v == f}, counted, f in hedged, claim)}
 
 
 # What a figure counts is the word after it ("62 percent", "18 months", "34 officials", "2.4 million"), or what a
@@ -190,31 +201,27 @@ def _compares(figure: str, claim: str) -> bool:
 _SAME_UNIT = {"percentage": "percent", "point": "percent"}
 
 
-def _difference(figure: str, claim: str, context: str, hedged: set[str]) -> bool:
-    """Is the claim's figure the difference of two of the context's that count what it counts? "a rise of 800
-    cedis" from 1,800 to 2,600 cedis, "21,000 more people than forecast" from 61,000 people and 40,000, "11 points"
-    between 58 and 47 percent. Exact, or within a twentieth when hedged ("more than 42,000" for 42,210). Small
-    or bare figures are left to the plain rule: a wrong one is too often some difference by chance."""
+def _difference(figure: str, units: set[str | None], counted: list[tuple[float, str | None]], hedged: bool,
+                claim: str) -> bool:
+    """Is the claim's figure (counting `units` in the claim) the difference of two of the context's `counted`
+    figures that count what it counts? "a rise of 800 cedis" from 1,800 to 2,600 cedis, "21,000 more people than
+    forecast" from 61,000 people and 40,000, "11 points" between 58 and 47 percent. Exact, or within a twentieth
+    when hedged ("more than 42,000" for 42,210). Small or bare figures are left to the plain rule: a wrong one is
+    too often some difference by chance."""
     try:
         value = float(figure)
     except ValueError:
         return False
     if value < _LEAST_DIFFERENCE:
         return False
-    units = {u for v, u in quantities(claim) if v == figure}
     # A figure that says what it counts: a bare one ("on February 12", "to 16") is too often a date or a swap.
     if len(units) != 1 or None in units or not _compares(figure, claim):
         return False
-    unit = _SAME_UNIT.get(next(iter(units)), next(iter(units)))
-    stated = []
-    for v, u in quantities(context):
-        try:
-            stated.append((float(v), _SAME_UNIT.get(u, u) if u else None))
-        except ValueError:
-            continue
-    tolerance = _HEDGE_SHARE * value if figure in hedged else 1e-6
-    for i, (a, ua) in enumerate(stated):
-        for b, ub in stated[i + 1:]:
+    (unit,) = units
+    unit = _SAME_UNIT.get(unit, unit)
+    tolerance = _HEDGE_SHARE * value if hedged else 1e-6
+    for i, (a, ua) in enumerate(counted):
+        for b, ub in counted[i + 1:]:
             kinds = {u for u in (unit, ua, ub) if u}
             if len(kinds) == 1 and abs(abs(a - b) - value) <= tolerance:
                 return True

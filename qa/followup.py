@@ -102,18 +102,18 @@ _ELLIPTIC = re.compile(r"^\s*(?:and|but|so|what\s+about|how\s+about)\s+(?P<subje
                        re.IGNORECASE)
 # The subject of the last question: between its auxiliary and its verb ("What did <the union leader> tell ...",
 # "How did <local residents> react ...").
-_FRAME = re.compile(r"^(?P<head>\s*(?:and\s+)?(?:what|how|why|when|where|who)\s+(?:did|does|do|has|have|had|will|would)"
+_FRAME = re.compile(r"^\s*(?:and\s+)?(?P<head>(?:what|how|why|when|where|who)\s+(?:did|does|do|has|have|had|will|would)"
                     r"\s+)(?P<subject>.+?)(?P<rest>\s+(?:say|said|tell|told|react|respond|think|feel|describe|call|"
                     r"make|do|want|plan|propose|announce|warn|expect|write|reply|answer|explain|argue|claim|"
                     r"see|view|comment|predict|promise|admit|mean|decide|offer|ask|demand)\b)", re.IGNORECASE)
 # A verb in the follow-up makes it a question of its own ("And what did the baker say?"); a time, a place, a
 # reason or a pronoun ("And in 2024?", "And yesterday?", "And why?", "What about it?") is no one to ask.
-_VERB = re.compile(r"\b(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|say|said|think)\b",
-                   re.IGNORECASE)
-_NO_ONE = {"in", "on", "at", "for", "from", "by", "with", "after", "before", "during", "since", "about", "to", "over",
-           "under", "until", "last", "next", "this", "that", "these", "those", "it", "them", "him", "her", "they",
-           "he", "she", "then", "now", "yesterday", "today", "tomorrow", "why", "how", "when", "where", "what", "who",
-           "year", "years", "month", "months", "week", "weeks", "day", "days", "season", "time", "else", "more"}
+_NO_ONE = {"did", "does", "do", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can", "could",
+           "say", "said", "think", "in", "on", "at", "for", "from", "by", "with", "after", "before", "during", "since",
+           "about", "to", "over", "under", "until", "last", "next", "this", "that", "these", "those", "it", "them",
+           "him", "her", "they", "he", "she", "then", "now", "yesterday", "today", "tomorrow", "why", "how", "when",
+           "where", "what", "who", "year", "years", "month", "months", "week", "weeks", "day", "days", "season",
+           "time", "else", "more"}
 
 
 def about_another(question: str, last: str) -> str | None:
@@ -122,12 +122,9 @@ def about_another(question: str, last: str) -> str | None:
     kind of answer the last one asked (someone's words), and about them, not the last turn's speaker."""
     m = _ELLIPTIC.match(question)
     frame = _FRAME.match(last)
-    if not m or not frame or _VERB.search(m.group("subject")):
+    if not m or not frame or {w.lower() for w in _WORD.findall(m.group("subject"))} & _NO_ONE:
         return None
-    if {w.lower() for w in _WORD.findall(m.group("subject"))} & _NO_ONE:
-        return None
-    head = frame.group("head").lstrip()
-    head = re.sub(r"^and\s+", "", head, flags=re.IGNORECASE)
+    head = frame.group("head")
     # Only the last question's verb: what it asked about ("about the price", "after the vote") was the last
     # person's topic, and the other person is quoted on their own.
     return f"{head[:1].upper()}{head[1:]}{m.group('subject').strip()}{frame.group('rest')}?"
